@@ -1,0 +1,3 @@
+from annal.cli import main
+
+main()

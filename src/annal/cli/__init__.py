@@ -1,0 +1,58 @@
+"""The ``annal`` command line: a thin typer shell over the Python API.
+
+Each command group lives in its own module and registers itself on :data:`app`;
+every command is one call into a module usable without the CLI. A user error
+(:class:`annal.errors.AnnalError`) becomes one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import click
+import typer
+from rich.console import Console
+from typer.core import TyperGroup
+
+from annal.errors import AnnalError
+
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class AnnalGroup(TyperGroup):
+    """A command group that turns :class:`AnnalError` into ``error: ...`` and exit 2."""
+
+    def invoke(self, ctx: click.Context):  # noqa: D102
+        try:
+            return super().invoke(ctx)
+        except AnnalError as exc:
+            err_console.print(f"[bold red]error:[/bold red] {exc}")
+            raise click.exceptions.Exit(2) from None
+
+
+def sub_app(help: str) -> typer.Typer:
+    """A command group with annal's error handling, for the command modules."""
+    return typer.Typer(cls=AnnalGroup, help=help, no_args_is_help=True, add_completion=False)
+
+
+app = typer.Typer(
+    cls=AnnalGroup,
+    help="annal: active learning on imbalanced, multi-class text, driven by ANN indexes.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _register() -> None:
+    # Imported here, not at the top, so each module can import `app`/`sub_app` from us.
+    from annal.cli import al, ann, data, embed, experiment
+
+    for module in (data, embed, ann, al, experiment):
+        module.register(app)
+
+
+_register()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,34 @@
+"""Shared fixtures: the real datasets in ../shared/datasets (skipped cleanly when absent)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def shared_datasets_root() -> Path | None:
+    """The shared dataset root: $ANNAL_SHARED_DATASETS, else ../shared/datasets beside the repo."""
+    env = os.environ.get("ANNAL_SHARED_DATASETS")
+    root = Path(env) if env else REPO_ROOT.parent / "shared" / "datasets"
+    return root if (root / "trec6" / "data.csv").is_file() else None
+
+
+@pytest.fixture(scope="session")
+def shared_root() -> Path:
+    """Root folder of the shared datasets; skips the test when it is absent."""
+    root = shared_datasets_root()
+    if root is None:
+        pytest.skip("../shared/datasets is not present")
+    return root
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(tmp_path_factory, monkeypatch):
+    """Every test gets its own embedding cache, never the user's ~/.cache/annal."""
+    monkeypatch.setenv("ANNAL_CACHE_DIR", str(tmp_path_factory.mktemp("annal-cache")))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
