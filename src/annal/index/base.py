@@ -1,0 +1,265 @@
+"""The :class:`VectorIndex` protocol every backend implements, with its shared checks.
+
+Distance convention (every backend, every metric; smaller is always nearer):
+
+- ``cosine``: ``1 - cos(q, x)``, in ``[0, 2]``. Vectors are L2-normalised on the way in
+  (an all-zero vector stays zero, so its cosine distance to anything is 1).
+- ``ip``: ``-dot(q, x)``, the negated inner product.
+- ``l2``: the SQUARED Euclidean distance ``||q - x||^2`` (what FAISS and hnswlib return;
+  Annoy's plain L2 is squared on the way out).
+
+Approximate backends report their own estimate where the library gives no exact score
+(``faiss:lsh`` turns Hamming distances into the SimHash estimate ``1 - cos(pi * h / nbits)``).
+
+Ids are the caller's: non-negative int64 values given to :meth:`VectorIndex.build` /
+:meth:`VectorIndex.add` (``0..n-1`` when omitted) and returned by
+:meth:`VectorIndex.search`, never internal positions.
+
+k larger than the index: ``search(queries, k)`` returns ``k' = min(k, ntotal)`` columns
+(zero columns on an empty index); a row an approximate backend cannot fill is padded
+with id ``-1`` and distance ``+inf``.
+"""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar
+
+import numpy as np
+
+from annal.errors import AnnalError
+from annal.index.spec import ANNOY_METRICS, IndexSpec, parse_spec
+
+
+def resolve_threads(threads: int | None) -> int | None:
+    """``None`` keeps the library default, ``0`` means every core, else the count itself."""
+    if threads is None:
+        return None
+    return (os.cpu_count() or 1) if threads == 0 else int(threads)
+
+
+def normalize_rows(x: np.ndarray) -> np.ndarray:
+    """Unit-length rows of a float32 matrix (all-zero rows stay zero)."""
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return np.ascontiguousarray(x / norms, dtype=np.float32)
+
+
+class VectorIndex(ABC):
+    """A nearest-neighbour index over float vectors keyed by the caller's int64 ids.
+
+    Subclasses implement ``_build``, ``_add``, ``_search``, ``_remove`` and
+    ``_memory_bytes`` on already-validated float32 arrays; this class owns the checks
+    (dimension, NaN/inf, duplicate or negative ids, ``k`` beyond ``ntotal``), the cosine
+    normalisation and the padding rule, so every backend behaves the same.
+
+    Parameters
+    ----------
+    spec : str or IndexSpec
+        The configuration; ``str(index)`` prints it back.
+    """
+
+    backend: ClassVar[str]
+    #: Whether the library can delete vectors (``remove`` raises :class:`AnnalError` if not).
+    supports_remove: ClassVar[bool] = True
+    #: Whether vectors can be added after ``build``.
+    supports_add: ClassVar[bool] = True
+
+    def __init__(self, spec: str | IndexSpec) -> None:
+        self.spec = parse_spec(spec)
+        if self.spec.backend != self.backend:
+            raise AnnalError(f"spec {str(self.spec)!r} is not a {self.backend} spec")
+        self.params: dict[str, Any] = self.spec.values()
+        self._dim: int | None = None
+        self._ids = np.empty(0, dtype=np.int64)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self.spec)!r})"
+
+    def __str__(self) -> str:
+        return str(self.spec)
+
+    # -- properties ---------------------------------------------------------------
+    @property
+    def metric(self) -> str:
+        """The canonical metric: ``cosine``, ``ip`` or ``l2``."""
+        metric = self.params["metric"]
+        return ANNOY_METRICS.get(metric, metric)
+
+    @property
+    def dim(self) -> int:
+        """Vector dimension (0 before :meth:`build`)."""
+        return self._dim or 0
+
+    @property
+    def ntotal(self) -> int:
+        """Number of vectors currently stored."""
+        return int(self._ids.size)
+
+    @property
+    def ids(self) -> np.ndarray:
+        """The stored ids, int64, in insertion order (a copy)."""
+        return self._ids.copy()
+
+    @property
+    def memory_bytes(self) -> int:
+        """Bytes the index holds (its serialised size for library indexes), ids included."""
+        self._require_built()
+        return int(self._memory_bytes()) + int(self._ids.nbytes)
+
+    @property
+    def threads(self) -> int | None:
+        """The thread count used for build and search (``None``: library default)."""
+        return resolve_threads(self.params.get("threads"))
+
+    # -- public API ---------------------------------------------------------------
+    def build(self, vectors: Any, ids: Any = None) -> VectorIndex:
+        """Replace the contents with ``vectors`` (float, shape (n, d)) under ``ids``.
+
+        Parameters
+        ----------
+        vectors : array-like of shape (n, d)
+            Finite float vectors; copied to float32.
+        ids : array-like of int of shape (n,), optional
+            Unique non-negative ids; ``0..n-1`` when omitted.
+
+        Returns
+        -------
+        self
+        """
+        x = self._check_vectors(vectors, "build", dim=None)
+        ids = np.arange(len(x), dtype=np.int64) if ids is None else self._check_ids(ids, len(x))
+        self._dim = int(x.shape[1])
+        self._build(self._prepare(x), ids)
+        self._ids = ids.copy()
+        return self
+
+    def add(self, vectors: Any, ids: Any) -> None:
+        """Add ``vectors`` (shape (m, d)) under new unique ``ids`` (shape (m,))."""
+        self._require_built()
+        if not self.supports_add:
+            raise AnnalError(
+                f"{self.backend} cannot add vectors after build; build the index again"
+            )
+        x = self._check_vectors(vectors, "add", dim=self._dim)
+        ids = self._check_ids(ids, len(x))
+        clash = ids[np.isin(ids, self._ids)]
+        if clash.size:
+            raise AnnalError(f"{self.backend}.add: ids already in the index: {clash[:5].tolist()}")
+        if len(x):
+            self._add(self._prepare(x), ids)
+            self._ids = np.concatenate([self._ids, ids])
+
+    def search(self, queries: Any, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The ``k`` nearest stored vectors of each query.
+
+        Parameters
+        ----------
+        queries : array-like of shape (nq, d)
+            Finite float query vectors of the index's dimension.
+        k : int
+            Neighbours wanted (>= 1); ``k' = min(k, ntotal)`` are returned.
+
+        Returns
+        -------
+        distances : ndarray of float32, shape (nq, k')
+            Ascending per row, in the convention of the module docstring.
+        ids : ndarray of int64, shape (nq, k')
+            The caller's ids; ``-1`` (with distance ``+inf``) where a row cannot be filled.
+        """
+        self._require_built()
+        if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
+            raise AnnalError(f"{self.backend}.search: k must be a positive integer, got {k!r}")
+        q = self._check_vectors(queries, "search", dim=self._dim)
+        kk = min(int(k), self.ntotal)
+        if kk == 0 or len(q) == 0:
+            return (
+                np.empty((len(q), kk), dtype=np.float32),
+                np.empty((len(q), kk), dtype=np.int64),
+            )
+        dist, found = self._search(self._prepare(q), kk)
+        found = np.asarray(found, dtype=np.int64)
+        dist = np.array(dist, dtype=np.float32)
+        missing = found < 0
+        found[missing] = -1
+        dist[missing] = np.inf
+        return dist, found
+
+    def remove(self, ids: Any) -> int:
+        """Delete the vectors stored under ``ids``; returns how many were removed."""
+        self._require_built()
+        if not self.supports_remove:
+            raise AnnalError(
+                f"{self.backend} cannot remove vectors (the library does not support it); "
+                "build the index again without them"
+            )
+        ids = self._check_ids(ids, None)
+        unknown = ids[~np.isin(ids, self._ids)]
+        if unknown.size:
+            raise AnnalError(f"{self.backend}.remove: ids not in the index: {unknown[:5].tolist()}")
+        if ids.size:
+            self._remove(ids)
+            self._ids = self._ids[~np.isin(self._ids, ids)]
+        return int(ids.size)
+
+    # -- helpers ------------------------------------------------------------------
+    def _require_built(self) -> None:
+        if self._dim is None:
+            raise AnnalError(f"{self} is empty: call build(vectors, ids) first")
+
+    def _prepare(self, x: np.ndarray) -> np.ndarray:
+        return normalize_rows(x) if self.metric == "cosine" else x
+
+    def _check_vectors(self, vectors: Any, where: str, dim: int | None) -> np.ndarray:
+        try:
+            x = np.asarray(vectors, dtype=np.float32)
+        except (TypeError, ValueError):
+            raise AnnalError(f"{self.backend}.{where}: vectors must be numeric") from None
+        if x.ndim != 2 or (dim is None and (x.shape[1] == 0 or x.shape[0] == 0)):
+            raise AnnalError(
+                f"{self.backend}.{where}: vectors must be a non-empty 2-D array, got shape {x.shape}"
+            )
+        if dim is not None and x.shape[1] != dim:
+            raise AnnalError(
+                f"{self.backend}.{where}: vectors have dimension {x.shape[1]}, the index has {dim}"
+            )
+        if not np.isfinite(x).all():
+            bad = np.flatnonzero(~np.isfinite(x).all(axis=1))
+            raise AnnalError(
+                f"{self.backend}.{where}: rows {bad[:5].tolist()} contain NaN or inf values"
+            )
+        return np.ascontiguousarray(x)
+
+    def _check_ids(self, ids: Any, n: int | None) -> np.ndarray:
+        arr = np.asarray(ids)
+        if arr.ndim != 1 or (arr.size and not np.issubdtype(arr.dtype, np.integer)):
+            raise AnnalError(f"{self.backend}: ids must be a 1-D array of integers")
+        arr = arr.astype(np.int64)
+        if n is not None and arr.size != n:
+            raise AnnalError(f"{self.backend}: got {arr.size} ids for {n} vectors")
+        if (arr < 0).any():
+            raise AnnalError(f"{self.backend}: ids must be non-negative (-1 marks empty slots)")
+        uniq, counts = np.unique(arr, return_counts=True)
+        if (counts > 1).any():
+            raise AnnalError(f"{self.backend}: duplicate ids {uniq[counts > 1][:5].tolist()}")
+        return arr
+
+    # -- backend hooks ------------------------------------------------------------
+    @abstractmethod
+    def _build(self, x: np.ndarray, ids: np.ndarray) -> None:
+        """Store ``x`` (float32 (n, d), normalised for cosine) under ``ids``."""
+
+    def _add(self, x: np.ndarray, ids: np.ndarray) -> None:
+        raise NotImplementedError  # only reached when supports_add is True
+
+    @abstractmethod
+    def _search(self, q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Distances (convention above) and caller ids, shape (nq, k), ``k <= ntotal``."""
+
+    def _remove(self, ids: np.ndarray) -> None:
+        raise NotImplementedError  # only reached when supports_remove is True
+
+    @abstractmethod
+    def _memory_bytes(self) -> int:
+        """Bytes held by the backend's own structures."""

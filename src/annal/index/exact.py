@@ -1,0 +1,107 @@
+"""``exact``: brute-force search as blocked BLAS matrix products — the ground truth.
+
+Each block of queries is one ``numpy.matmul`` against the whole base (a similarity-like
+key per pair, larger is nearer: ``q.x`` for cosine/ip, ``2 q.x - ||x||^2`` for l2), then one
+multi-threaded top-k selection over the block (``torch.topk`` on the same memory, no copy;
+``numpy.argpartition`` is single-threaded and measured about twice the matmul's time on a
+25k x 384 base). No Python loop runs per query. Blocks hold about 64 MB of keys unless
+``block`` sets the queries per block.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import numpy as np
+
+from annal.index.base import VectorIndex
+
+_BLOCK_FLOATS = 1 << 24  # keys per block: 64 MB of float32
+
+
+@contextlib.contextmanager
+def cpu_threads(threads: int | None) -> Iterator[None]:
+    """Limit BLAS and torch to ``threads`` threads inside the block (``None``: unchanged)."""
+    if threads is None:
+        yield
+        return
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        with threadpool_limits(limits=threads, user_api="blas"):
+            yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def topk_rows(keys: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Largest ``k`` values of each row of ``keys`` (float32 (m, n)), sorted descending.
+
+    Returns
+    -------
+    values : ndarray of float32, shape (m, k)
+    positions : ndarray of int64, shape (m, k)
+        Column positions into ``keys``.
+    """
+    import torch
+
+    values, positions = torch.topk(torch.from_numpy(keys), k, dim=1, largest=True, sorted=True)
+    return values.numpy(), positions.numpy()
+
+
+class ExactIndex(VectorIndex):
+    """Exact search over every stored vector (metric cosine, ip or l2).
+
+    Parameters
+    ----------
+    spec : str or IndexSpec
+        ``exact[?metric=cosine|ip|l2][&threads=N][&block=N]``.
+    """
+
+    backend = "exact"
+
+    def _build(self, x: np.ndarray, ids: np.ndarray) -> None:
+        self._x = x.copy()
+        self._pos_ids = ids.copy()
+        self._sqnorm = np.einsum("ij,ij->i", self._x, self._x)
+
+    def _add(self, x: np.ndarray, ids: np.ndarray) -> None:
+        self._x = np.concatenate([self._x, x])
+        self._pos_ids = np.concatenate([self._pos_ids, ids])
+        self._sqnorm = np.concatenate([self._sqnorm, np.einsum("ij,ij->i", x, x)])
+
+    def _remove(self, ids: np.ndarray) -> None:
+        keep = ~np.isin(self._pos_ids, ids)
+        self._x = np.ascontiguousarray(self._x[keep])
+        self._pos_ids = self._pos_ids[keep]
+        self._sqnorm = self._sqnorm[keep]
+
+    def _memory_bytes(self) -> int:
+        return self._x.nbytes + self._pos_ids.nbytes + self._sqnorm.nbytes
+
+    def _search(self, q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        n = len(self._x)
+        block = self.params["block"] or max(1, _BLOCK_FLOATS // n)
+        dist = np.empty((len(q), k), dtype=np.float32)
+        found = np.empty((len(q), k), dtype=np.int64)
+        base_t = self._x.T
+        with cpu_threads(self.threads):
+            for start in range(0, len(q), block):
+                qb = q[start : start + block]
+                keys = np.matmul(2.0 * qb if self.metric == "l2" else qb, base_t)
+                if self.metric == "l2":
+                    keys -= self._sqnorm
+                values, pos = topk_rows(keys, k)
+                if self.metric == "cosine":
+                    d = 1.0 - values
+                elif self.metric == "ip":
+                    d = -values
+                else:
+                    d = np.maximum(np.einsum("ij,ij->i", qb, qb)[:, None] - values, 0.0)
+                dist[start : start + len(qb)] = d
+                found[start : start + len(qb)] = self._pos_ids[pos]
+        return dist, found

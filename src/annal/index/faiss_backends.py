@@ -1,0 +1,203 @@
+"""FAISS backends: ``faiss:flat``, ``faiss:lsh``, ``faiss:hnsw`` and ``faiss:ivf``.
+
+``import faiss`` happens on first use, not at import time. Caller ids are kept by FAISS
+itself (``IndexIDMap2`` around flat, LSH and HNSW; IVF stores ids natively). Cosine is
+inner product on L2-normalised vectors (FAISS has no cosine metric); scores are turned
+into the distance convention of :mod:`annal.index.base`: l2 stays squared L2, ip becomes
+``-ip``, cosine ``1 - ip``; LSH's Hamming distance ``h`` becomes ``1 - cos(pi * h / nbits)``.
+
+``device=gpu`` (flat and IVF) moves the index onto GPU 0 when the installed faiss is a
+GPU build that sees a GPU, and raises :class:`AnnalError` otherwise. Removal works for
+flat, LSH and IVF on CPU; HNSW graphs cannot delete nodes (``remove`` raises).
+``threads`` sets FAISS's OpenMP thread count for the duration of each call.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from annal.errors import AnnalError
+from annal.index.base import VectorIndex
+
+
+def import_faiss() -> Any:
+    """The ``faiss`` module (imported on first use)."""
+    import faiss
+
+    return faiss
+
+
+def gpu_count() -> int:
+    """GPUs the installed faiss can use (0 for faiss-cpu)."""
+    faiss = import_faiss()
+    if not hasattr(faiss, "StandardGpuResources"):
+        return 0
+    return int(faiss.get_num_gpus())
+
+
+@contextlib.contextmanager
+def faiss_threads(threads: int | None) -> Iterator[None]:
+    """Run the block with FAISS using ``threads`` OpenMP threads (``None``: unchanged)."""
+    if threads is None:
+        yield
+        return
+    faiss = import_faiss()
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(threads)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(before)
+
+
+class FaissIndex(VectorIndex):
+    """Shared plumbing of the FAISS backends: ids, threads, GPU, score conversion."""
+
+    #: Whether the index needs ``train`` before vectors can be added.
+    needs_training = False
+
+    def _new_index(self, dim: int) -> Any:
+        """The empty FAISS index for vectors of dimension ``dim``, ids included."""
+        raise NotImplementedError
+
+    def _prepare_search(self, k: int) -> None:
+        """Set search-time parameters before a search for ``k`` neighbours."""
+
+    def _to_distance(self, scores: np.ndarray) -> np.ndarray:
+        if self.metric == "l2":
+            return scores
+        return -scores if self.metric == "ip" else 1.0 - scores
+
+    def _metric_type(self) -> int:
+        faiss = import_faiss()
+        return faiss.METRIC_L2 if self.metric == "l2" else faiss.METRIC_INNER_PRODUCT
+
+    def _to_device(self, index: Any) -> Any:
+        if self.params.get("device", "cpu") != "gpu":
+            return index
+        faiss = import_faiss()
+        if gpu_count() == 0:
+            raise AnnalError(
+                f"{self.spec}: device=gpu needs a GPU build of faiss that sees a GPU; "
+                f"the installed faiss {faiss.__version__} sees none (use device=cpu)"
+            )
+        self._gpu_resources = faiss.StandardGpuResources()
+        return faiss.index_cpu_to_gpu(self._gpu_resources, 0, index)
+
+    def _build(self, x: np.ndarray, ids: np.ndarray) -> None:
+        with faiss_threads(self.threads):
+            self._index = self._new_index(x.shape[1])
+            if self.needs_training:
+                self._index.train(x)
+            self._index.add_with_ids(x, ids)
+
+    def _add(self, x: np.ndarray, ids: np.ndarray) -> None:
+        with faiss_threads(self.threads):
+            self._index.add_with_ids(x, ids)
+
+    def _search(self, q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        self._prepare_search(k)
+        with faiss_threads(self.threads):
+            scores, found = self._index.search(q, k)
+        return self._to_distance(scores), found
+
+    def _remove(self, ids: np.ndarray) -> None:
+        faiss = import_faiss()
+        try:
+            self._index.remove_ids(faiss.IDSelectorBatch(ids))
+        except RuntimeError as exc:
+            raise AnnalError(f"{self.spec}: faiss cannot remove from this index ({exc})") from None
+
+    def _memory_bytes(self) -> int:
+        faiss = import_faiss()
+        index = self._index
+        if self.params.get("device", "cpu") == "gpu":
+            index = faiss.index_gpu_to_cpu(index)
+        return int(faiss.serialize_index(index).nbytes)
+
+
+class FaissFlatIndex(FaissIndex):
+    """Exhaustive FAISS search: ``faiss:flat?metric=cosine|ip|l2[&threads=N][&device=gpu]``."""
+
+    backend = "faiss:flat"
+
+    def _new_index(self, dim: int) -> Any:
+        faiss = import_faiss()
+        flat = faiss.IndexFlat(dim, self._metric_type())
+        return faiss.IndexIDMap2(self._to_device(flat))
+
+
+class FaissLSHIndex(FaissIndex):
+    """Random-hyperplane LSH: ``faiss:lsh?nbits=16[&seed=0][&threads=N]`` (cosine only).
+
+    Vectors are projected by a seeded random orthonormal matrix to ``nbits`` dimensions
+    and reduced to their signs; the Hamming distance ``h`` between codes estimates the
+    angle as ``pi * h / nbits``, reported as the cosine distance ``1 - cos(pi * h / nbits)``.
+    """
+
+    backend = "faiss:lsh"
+
+    def _new_index(self, dim: int) -> Any:
+        faiss = import_faiss()
+        nbits = self.params["nbits"]
+        rotation = faiss.RandomRotationMatrix(dim, nbits)
+        rotation.init(self.params["seed"])
+        lsh = faiss.IndexLSH(nbits, nbits, False, False)
+        self._parts = (rotation, lsh)  # keep the SWIG objects alive
+        return faiss.IndexIDMap2(faiss.IndexPreTransform(rotation, lsh))
+
+    def _to_distance(self, scores: np.ndarray) -> np.ndarray:
+        return 1.0 - np.cos(np.pi * scores / self.params["nbits"])
+
+
+class FaissHNSWIndex(FaissIndex):
+    """FAISS HNSW graph: ``faiss:hnsw?M=32&efConstruction=40&efSearch=16[&metric=...]``.
+
+    The search beam is ``max(efSearch, k)``. HNSW cannot remove vectors.
+    """
+
+    backend = "faiss:hnsw"
+    supports_remove = False
+
+    def _new_index(self, dim: int) -> Any:
+        faiss = import_faiss()
+        self._hnsw = faiss.IndexHNSWFlat(dim, self.params["M"], self._metric_type())
+        self._hnsw.hnsw.efConstruction = self.params["efConstruction"]
+        return faiss.IndexIDMap2(self._hnsw)
+
+    def _prepare_search(self, k: int) -> None:
+        self._hnsw.hnsw.efSearch = max(self.params["efSearch"], k)
+
+
+class FaissIVFIndex(FaissIndex):
+    """Inverted file over k-means cells: ``faiss:ivf?nlist=100&nprobe=1[&metric=...]``.
+
+    Training runs FAISS k-means (seeded by ``seed``; spherical for cosine) on the build
+    vectors, which must number at least ``nlist``; later ``add`` calls reuse the cells.
+    """
+
+    backend = "faiss:ivf"
+    needs_training = True
+
+    def _new_index(self, dim: int) -> Any:
+        faiss = import_faiss()
+        self._quantizer = faiss.IndexFlat(dim, self._metric_type())
+        ivf = faiss.IndexIVFFlat(self._quantizer, dim, self.params["nlist"], self._metric_type())
+        ivf.cp.seed = self.params["seed"]
+        ivf.cp.spherical = self.metric == "cosine"
+        return self._to_device(ivf)
+
+    def _build(self, x: np.ndarray, ids: np.ndarray) -> None:
+        if len(x) < self.params["nlist"]:
+            raise AnnalError(
+                f"{self.spec}: IVF needs at least nlist={self.params['nlist']} build vectors, "
+                f"got {len(x)}; lower nlist"
+            )
+        super()._build(x, ids)
+
+    def _prepare_search(self, k: int) -> None:
+        self._index.nprobe = min(self.params["nprobe"], self.params["nlist"])
