@@ -1,0 +1,179 @@
+"""Dataset statistics (``annal data info``) and the label-distribution plot (paper Fig. 1)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy.stats import entropy
+
+from annal.data.dataset import Dataset
+from annal.data.files import atomic_path
+from annal.data.load import data_root as resolve_data_root
+from annal.data.load import dataset_names, load_dataset
+from annal.errors import AnnalError
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """Summary statistics of a :class:`Dataset`.
+
+    Attributes
+    ----------
+    name : str
+    n_rows : int
+    n_classes : int
+    counts : tuple of (str, int)
+        Rows per class, largest first (ties by class order).
+    imbalance_ratio : float
+        Largest class size / smallest class size.
+    normalised_entropy : float
+        Shannon entropy of the class distribution divided by ``log(n_classes)``:
+        1.0 for perfectly balanced classes, towards 0 for extreme imbalance.
+    drops : dict of str to int
+        Rows dropped per loading step.
+    rows_read : int
+    """
+
+    name: str
+    n_rows: int
+    n_classes: int
+    counts: tuple[tuple[str, int], ...]
+    imbalance_ratio: float
+    normalised_entropy: float
+    drops: dict[str, int]
+    rows_read: int
+    rare_classes: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict:
+        """Plain-dict form (JSON-serialisable)."""
+        return {
+            "name": self.name,
+            "n_rows": self.n_rows,
+            "n_classes": self.n_classes,
+            "counts": dict(self.counts),
+            "imbalance_ratio": self.imbalance_ratio,
+            "normalised_entropy": self.normalised_entropy,
+            "drops": dict(self.drops),
+            "rows_read": self.rows_read,
+            "rare_classes": list(self.rare_classes),
+        }
+
+
+def dataset_info(ds: Dataset) -> DatasetInfo:
+    """Compute :class:`DatasetInfo` for ``ds``.
+
+    Under the ``keep`` label policy a row counts once for each of its labels.
+    """
+    if ds.label_sets is None:
+        counts = ds.class_counts()
+    else:
+        counts = ds.multi_hot().sum(axis=0).astype(np.int64)
+    order = sorted(range(ds.n_classes), key=lambda i: (-counts[i], i))
+    nonzero = counts[counts > 0]
+    return DatasetInfo(
+        name=ds.name,
+        n_rows=len(ds),
+        n_classes=ds.n_classes,
+        counts=tuple((ds.classes[i], int(counts[i])) for i in order),
+        imbalance_ratio=float(nonzero.max() / nonzero.min()),
+        normalised_entropy=float(entropy(nonzero) / np.log(ds.n_classes)),
+        drops=ds.report.counts(),
+        rows_read=ds.report.rows_read,
+        rare_classes=ds.report.rare_classes,
+    )
+
+
+def plot_label_distribution(
+    info: DatasetInfo | Dataset, path: str | os.PathLike[str], *, title: str | None = None
+) -> Path:
+    """Draw the label distribution (a sorted bar chart, paper Figure 1) to an image file.
+
+    Parameters
+    ----------
+    info : DatasetInfo or Dataset
+    path : str or PathLike
+        Output file; the format follows the extension (``.png``, ``.pdf``, ``.svg``).
+        Written atomically.
+    title : str, optional
+        Defaults to ``"Label distribution: <name>"``.
+
+    Returns
+    -------
+    pathlib.Path
+        The written file.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    if isinstance(info, Dataset):
+        info = dataset_info(info)
+    path = Path(path)
+    names = [c for c, _ in info.counts]
+    values = [k for _, k in info.counts]
+    width = min(max(6.0, 0.28 * len(names) + 2.0), 30.0)
+    fig, ax = plt.subplots(figsize=(width, 4.5), layout="constrained")
+    try:
+        ax.bar(range(len(names)), values, color="#4C72B0")
+        ax.set_xticks(
+            range(len(names)),
+            names,
+            rotation=90 if len(names) > 8 else 45,
+            ha="center" if len(names) > 8 else "right",
+            fontsize=8,
+        )
+        ax.set_ylabel("rows")
+        ax.set_title(title or f"Label distribution: {info.name}")
+        ax.margins(x=0.01)
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, format=path.suffix.lstrip(".").lower() or "png", dpi=120)
+    except ValueError as exc:
+        raise AnnalError(f"{path}: cannot write plot: {exc}") from exc
+    finally:
+        plt.close(fig)
+    return path
+
+
+@dataclass(frozen=True)
+class DatasetSummary:
+    """One line of ``annal data list``."""
+
+    name: str
+    folder: Path
+    rows: int
+    classes: int
+    embeddings: tuple[str, ...]
+
+
+def list_datasets(data_root: str | os.PathLike[str] | None = None) -> list[DatasetSummary]:
+    """The dataset folders under the data root, with rows, classes and embedding files.
+
+    Rows and classes are counted as the data file holds them (cleaning off, no
+    dedupe, every class kept).
+
+    Parameters
+    ----------
+    data_root : str or PathLike, optional
+        Defaults to ``$ANNAL_DATA_ROOT``.
+
+    Returns
+    -------
+    list of DatasetSummary
+        Sorted by name.
+    """
+    root = resolve_data_root(data_root)
+    if root is None:
+        raise AnnalError("no data root: pass --data-root or set $ANNAL_DATA_ROOT")
+    if not root.is_dir():
+        raise AnnalError(f"data root {root} is not a folder")
+    out = []
+    for name in dataset_names(root):
+        folder = root / name
+        ds = load_dataset(folder, clean=False, dedupe=False, min_class_size=1, label_policy="keep")
+        embeddings = tuple(sorted(p.stem for p in folder.glob("*.npy")))
+        out.append(DatasetSummary(name, folder, len(ds), ds.n_classes, embeddings))
+    return out

@@ -1,0 +1,169 @@
+"""Read a table of labelled text from CSV, TSV, JSONL or Parquet, chosen by extension.
+
+Every reader returns the raw table; row ``i`` of the table is data row ``i`` of the
+file (0-based, header excluded), which becomes the stable dataset id.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from annal.errors import AnnalError
+
+FORMATS: dict[str, str] = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
+
+# Marks undecodable bytes so the offending data row can be found after parsing.
+_MARK = "\U0010fffd"
+codecs.register_error("annal-mark", lambda exc: (_MARK, exc.end))
+
+
+def file_format(path: Path) -> str:
+    """The format name for ``path``'s extension, or an :class:`AnnalError`."""
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        known = ", ".join(sorted(FORMATS))
+        raise AnnalError(f"{path}: unknown format {path.suffix or '(no extension)'!r}; use {known}")
+    return fmt
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """Read ``path`` into a DataFrame, one row per data row.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        A ``.csv``, ``.tsv``, ``.jsonl`` or ``.parquet`` file.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns as in the file; CSV/TSV cells are strings, empty cells NaN.
+
+    Raises
+    ------
+    AnnalError
+        Missing file, unknown extension, bytes that are not UTF-8 (naming the data
+        row), or a file the parser rejects.
+    """
+    fmt = file_format(path)
+    if not path.is_file():
+        raise AnnalError(f"{path}: no such file")
+    if fmt == "parquet":
+        try:
+            return pd.read_parquet(path)
+        except Exception as exc:  # pyarrow raises many types; all mean "bad file"
+            raise AnnalError(f"{path}: cannot read Parquet: {exc}") from exc
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise AnnalError(_decode_error_message(path, raw, exc, fmt)) from None
+    if fmt == "jsonl":
+        return _parse_jsonl(path, text)
+    return _parse_delimited(path, text, fmt)
+
+
+def _parse_delimited(path: Path, text: str, fmt: str) -> pd.DataFrame:
+    try:
+        return pd.read_csv(
+            io.StringIO(text),
+            sep="\t" if fmt == "tsv" else ",",
+            dtype=str,
+            keep_default_na=False,
+            na_values=[""],
+        )
+    except pd.errors.EmptyDataError:
+        raise AnnalError(f"{path}: the file is empty") from None
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise AnnalError(f"{path}: cannot parse {fmt.upper()}: {exc}") from None
+
+
+def _parse_jsonl(path: Path, text: str) -> pd.DataFrame:
+    records = []
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise AnnalError(f"{path}: line {lineno} is not valid JSON: {exc.msg}") from None
+        if not isinstance(record, dict):
+            raise AnnalError(f"{path}: line {lineno} is not a JSON object")
+        records.append(record)
+    if not records:
+        raise AnnalError(f"{path}: the file is empty")
+    return pd.DataFrame.from_records(records)
+
+
+def _decode_error_message(path: Path, raw: bytes, exc: UnicodeDecodeError, fmt: str) -> str:
+    line = raw.count(b"\n", 0, exc.start) + 1
+    where = f"line {line}"
+    try:
+        marked = raw.decode("utf-8-sig", errors="annal-mark")
+        if fmt == "jsonl":
+            rows = [ln for ln in marked.splitlines() if ln.strip()]
+            hits = [i for i, ln in enumerate(rows) if _MARK in ln]
+        else:
+            frame = _parse_delimited(path, marked, fmt)
+            cells = frame.astype(str).to_numpy()
+            hits = np.flatnonzero([any(_MARK in c for c in row) for row in cells]).tolist()
+        if hits:
+            where = f"data row {hits[0]} (line {line})"
+    except AnnalError:
+        pass
+    bad = raw[exc.start : exc.end].hex()
+    return f"{path}: not UTF-8 at {where}: byte 0x{bad} at offset {exc.start}"
+
+
+def join_columns(frame: pd.DataFrame, columns: Sequence[str], sep: str = ". ") -> np.ndarray:
+    """Join several text columns per row with ``sep``, skipping missing or empty parts.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+    columns : sequence of str
+        Existing column names.
+    sep : str
+
+    Returns
+    -------
+    numpy.ndarray, shape (n,), dtype object
+        The joined text, or ``None`` where every part is missing.
+    """
+    parts = [frame[c].to_numpy(dtype=object) for c in columns]
+    out = np.empty(len(frame), dtype=object)
+    for i in range(len(frame)):
+        pieces = [str(p[i]) for p in parts if _present(p[i])]
+        out[i] = sep.join(pieces) if pieces else None
+    return out
+
+
+def _present(value: object) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, float) and np.isnan(value):
+        return False
+    return not (isinstance(value, str) and not value.strip())
+
+
+def require_columns(frame: pd.DataFrame, path: Path | str, columns: Sequence[str]) -> None:
+    """Raise :class:`AnnalError` naming the missing columns and the ones that exist."""
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        have = ", ".join(map(str, frame.columns)) or "(none)"
+        raise AnnalError(f"{path}: no column {', '.join(map(repr, missing))}; columns are: {have}")

@@ -1,0 +1,104 @@
+"""Embed texts and datasets, through the disk cache."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from annal.data.dataset import Dataset
+from annal.embed.base import Encoder, check_embeddings
+from annal.embed.cache import EmbeddingCache, cache_key
+from annal.embed.precomputed import load_embeddings
+from annal.embed.registry import get_encoder
+
+PRECOMPUTED_DEFAULT = "minilm.npy"
+
+
+def embed_texts(
+    texts: Sequence[str],
+    encoder: Encoder,
+    *,
+    cache: bool | EmbeddingCache = True,
+) -> np.ndarray:
+    """Encode ``texts`` with ``encoder``, reading and filling the disk cache.
+
+    Parameters
+    ----------
+    texts : sequence of str, length n
+    encoder : Encoder
+    cache : bool or EmbeddingCache
+        ``True``: the default cache (``$ANNAL_CACHE_DIR``); ``False``: always encode.
+
+    Returns
+    -------
+    numpy.ndarray of float32, shape (n, d)
+    """
+    texts = [str(t) for t in texts]
+    store = EmbeddingCache() if cache is True else (cache or None)
+    key = cache_key(encoder.name, texts) if store is not None else None
+    if store is not None:
+        hit = store.get(key)
+        if hit is not None and hit.shape[0] == len(texts):
+            return hit
+    vectors = check_embeddings(encoder.encode(texts), len(texts), encoder.name)
+    if store is not None:
+        store.put(key, vectors, encoder.name)
+    return vectors
+
+
+def precomputed_path(ds: Dataset, model: str | None) -> Path | None:
+    """The ``.npy`` file ``model`` names for ``ds``, or ``None`` if it names an encoder.
+
+    ``None`` means the folder's ``minilm.npy`` when present; a string ending in
+    ``.npy`` is an existing path, else a file in the dataset folder.
+    """
+    if model is None:
+        if ds.folder is not None and (ds.folder / PRECOMPUTED_DEFAULT).is_file():
+            return ds.folder / PRECOMPUTED_DEFAULT
+        return None
+    if not str(model).lower().endswith(".npy"):
+        return None
+    path = Path(model).expanduser()
+    if not path.exists() and ds.folder is not None and len(path.parts) == 1:
+        path = ds.folder / path
+    return path
+
+
+def embed_dataset(
+    ds: Dataset,
+    model: str | Encoder | None = None,
+    *,
+    cache: bool | EmbeddingCache = True,
+    progress: bool = True,
+) -> np.ndarray:
+    """Embeddings of a dataset, row-aligned with ``ds.ids``.
+
+    Parameters
+    ----------
+    ds : Dataset
+    model : str, Encoder or None
+        ``None``: the dataset folder's precomputed ``minilm.npy`` (rows taken by
+        ``ds.ids``; it embeds the *raw* text) when present, else the bundled MiniLM
+        on ``ds.texts``. A ``.npy`` path, or a file name in the dataset folder
+        (``"minilm.npy"``): precomputed. Any other string: a spec for
+        :func:`~annal.embed.registry.get_encoder` applied to ``ds.texts``.
+    cache : bool or EmbeddingCache
+        Use the disk cache for encoders (precomputed files are read directly).
+    progress : bool
+        Progress bar while encoding.
+
+    Returns
+    -------
+    numpy.ndarray of float32, shape (len(ds), d)
+    """
+    if model is None or isinstance(model, str):
+        path = precomputed_path(ds, model)
+        if path is not None:
+            n_rows = ds.report.rows_read if ds.folder is not None or model is None else None
+            return load_embeddings(path, rows=ds.ids, n_rows=n_rows or None)
+        encoder = get_encoder(model, progress=progress)
+    else:
+        encoder = model
+    return embed_texts(ds.texts, encoder, cache=cache)

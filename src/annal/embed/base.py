@@ -1,0 +1,123 @@
+"""The :class:`Encoder` protocol and the compact model-spec strings that name encoders.
+
+A spec is ``name`` or ``name?key=value&key=value`` (``minilm``,
+``minilm?batch_size=128&device=cuda``, ``tfidf?dim=256``, ``/models/my-st-model``,
+``all-mpnet-base-v2``). Values are read as int, float, bool (``true``/``false``) or
+``none`` where they look like one, else kept as strings.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from annal.errors import AnnalError
+
+
+@runtime_checkable
+class Encoder(Protocol):
+    """Turns texts into vectors.
+
+    Attributes
+    ----------
+    name : str
+        Stable identifier of the encoder *and every parameter that changes its
+        output*; the embedding cache is keyed by it.
+    """
+
+    name: str
+
+    def encode(self, texts) -> np.ndarray:
+        """Encode texts.
+
+        Parameters
+        ----------
+        texts : sequence of str, length n
+
+        Returns
+        -------
+        numpy.ndarray of float32, shape (n, d)
+        """
+        ...
+
+
+def _convert(value: str) -> object:
+    lowered = value.lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    if lowered in ("none", "null"):
+        return None
+    for cast in (int, float):
+        try:
+            return cast(value)
+        except ValueError:
+            pass
+    return value
+
+
+def parse_model_spec(spec: str) -> tuple[str, dict[str, object]]:
+    """Split ``name?key=value&...`` into the name and a parameter dict.
+
+    Raises
+    ------
+    AnnalError
+        Empty name, a parameter without ``=``, or a repeated key.
+    """
+    name, _, query = str(spec).strip().partition("?")
+    if not name:
+        raise AnnalError(f"model spec {spec!r} has no name")
+    params: dict[str, object] = {}
+    for item in filter(None, query.split("&")):
+        key, eq, value = item.partition("=")
+        if not eq or not key:
+            raise AnnalError(f"model spec {spec!r}: parameter {item!r} is not key=value")
+        if key in params:
+            raise AnnalError(f"model spec {spec!r}: parameter {key!r} given twice")
+        params[key] = _convert(value)
+    return name, params
+
+
+def format_model_spec(name: str, params: dict[str, object]) -> str:
+    """Inverse of :func:`parse_model_spec` (parameters in the given order)."""
+    if not params:
+        return name
+
+    def fmt(v: object) -> str:
+        return "none" if v is None else (str(v).lower() if isinstance(v, bool) else str(v))
+
+    return name + "?" + "&".join(f"{k}={fmt(v)}" for k, v in params.items())
+
+
+def check_embeddings(vectors: np.ndarray, n_rows: int | None, where: str) -> np.ndarray:
+    """Validate an embedding matrix and return it as C-contiguous float32.
+
+    Parameters
+    ----------
+    vectors : array-like, shape (n, d)
+    n_rows : int or None
+        Expected number of rows, if known.
+    where : str
+        Names the source in error messages.
+
+    Raises
+    ------
+    AnnalError
+        Not 2-D, zero width, a wrong row count, a non-float dtype, or NaN/inf values
+        (naming the first bad row).
+    """
+    arr = np.asarray(vectors)
+    if arr.ndim != 2 or arr.shape[1] == 0:
+        raise AnnalError(
+            f"{where}: embeddings must be a 2-D (rows, dim) array, got shape {arr.shape}"
+        )
+    if not np.issubdtype(arr.dtype, np.floating):
+        raise AnnalError(f"{where}: embeddings must be floating point, got dtype {arr.dtype}")
+    if n_rows is not None and arr.shape[0] != n_rows:
+        raise AnnalError(f"{where}: embeddings have {arr.shape[0]} rows, expected {n_rows}")
+    arr = np.ascontiguousarray(arr, dtype=np.float32)
+    finite = np.isfinite(arr).all(axis=1)
+    if not finite.all():
+        bad = np.flatnonzero(~finite)
+        raise AnnalError(f"{where}: {bad.size} embedding rows hold NaN/inf, first at row {bad[0]}")
+    return arr
