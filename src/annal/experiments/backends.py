@@ -1,0 +1,226 @@
+"""Execution backends: where grid cells run. The driver alone talks to the store.
+
+Both backends run :func:`annal.experiments.worker.execute_cell` and give the driver the same
+four operations: ship a dataset's arrays once (:meth:`put_data`), :meth:`submit` a cell,
+collect the workers' messages (:meth:`messages`), and tell whether a submitted cell has ended
+and with what error (:meth:`outcome`).
+
+``local``  loky worker processes (joblib's executor) and a multiprocessing manager queue;
+           datasets travel as ``.npz`` files in a private temporary folder.
+``ray``    Ray tasks (``num_cpus=1`` each) on the cluster at ``address``, or on a local Ray
+           started for the run; datasets travel through the object store, messages through
+           a ``ray.util.queue.Queue``.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue as queue_mod
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from annal.errors import AnnalError
+from annal.experiments.worker import CellTask, execute_cell
+
+BACKENDS = ("local", "ray")
+
+_THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
+
+
+def threads_per_worker(jobs: int, cpus: int | None = None) -> int:
+    """BLAS/OpenMP threads per worker so ``jobs`` workers do not oversubscribe the cores."""
+    cpus = cpus or os.cpu_count() or 1
+    return max(1, cpus // max(1, jobs))
+
+
+class LocalBackend:
+    """Cells in ``jobs`` loky processes on this machine.
+
+    Parameters
+    ----------
+    jobs : int
+        Worker processes.
+    """
+
+    name = "local"
+
+    def __init__(self, jobs: int = 2) -> None:
+        self.jobs = jobs
+        self._tmp: Path | None = None
+        self._manager = None
+        self._queue = None
+        self._executor = None
+
+    @property
+    def threads(self) -> int:
+        """Threads each worker may use."""
+        return threads_per_worker(self.jobs)
+
+    def start(self) -> None:
+        """Start the manager queue and the worker pool."""
+        from joblib.externals.loky import get_reusable_executor
+
+        self._tmp = Path(tempfile.mkdtemp(prefix="annal-run-"))
+        self._manager = multiprocessing.get_context("spawn").Manager()
+        self._queue = self._manager.Queue()
+        env = dict.fromkeys(_THREAD_ENV, str(self.threads))
+        self._executor = get_reusable_executor(max_workers=self.jobs, env=env, reuse=False)
+
+    def put_data(self, name: str, arrays: dict[str, np.ndarray]) -> str:
+        """Write a dataset's arrays once; the workers load them by path."""
+        assert self._tmp is not None, "start() first"
+        path = self._tmp / f"{len(list(self._tmp.iterdir()))}.npz"
+        np.savez(path, **arrays)
+        return str(path)
+
+    def submit(self, task: CellTask, data: str) -> Any:
+        """Queue one cell; returns its future."""
+        return self._executor.submit(execute_cell, task, data, self._queue)
+
+    def messages(self, timeout: float) -> list[tuple]:
+        """Worker messages, waiting up to ``timeout`` seconds for the first."""
+        out = []
+        try:
+            out.append(self._queue.get(timeout=timeout))
+            while True:
+                out.append(self._queue.get_nowait())
+        except queue_mod.Empty:
+            pass
+        return out
+
+    @staticmethod
+    def outcome(future: Any) -> tuple[bool, str | None]:
+        """``(ended, error)``: whether the cell's process call ended, and how it failed."""
+        if not future.done():
+            return False, None
+        exc = future.exception()
+        return True, None if exc is None else f"{type(exc).__name__}: {exc}"
+
+    def shutdown(self) -> None:
+        """Stop the workers and remove the temporary arrays."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, kill_workers=True)
+            self._executor = None
+        if self._manager is not None:
+            self._manager.shutdown()
+            self._manager = None
+        if self._tmp is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
+
+
+class RayBackend:
+    """Cells as Ray tasks.
+
+    Parameters
+    ----------
+    jobs : int
+        CPUs of the local Ray instance started when ``address`` is None.
+    address : str or None
+        An existing cluster (``ray://host:10001``, ``host:6379`` or ``auto``).
+    """
+
+    name = "ray"
+
+    def __init__(self, jobs: int = 2, address: str | None = None) -> None:
+        self.jobs = jobs
+        self.address = address
+        self._started_ray = False
+        self._queue = None
+        self._remote = None
+
+    threads = 1  # one Ray CPU per task
+
+    def start(self) -> None:
+        """Connect to (or start) Ray and create the message queue."""
+        try:
+            import ray
+            from ray.util.queue import Queue
+        except ImportError:
+            raise AnnalError("--backend ray needs Ray: pip install 'annal[ray]'") from None
+        if not ray.is_initialized():
+            try:
+                if self.address:
+                    ray.init(address=self.address, log_to_driver=False)
+                else:
+                    ray.init(num_cpus=self.jobs, include_dashboard=False, log_to_driver=False)
+            except (ConnectionError, RuntimeError, ValueError) as exc:
+                where = self.address or "a local instance"
+                raise AnnalError(
+                    f"--backend ray: cannot start or reach Ray at {where}: {exc}"
+                ) from None
+            self._started_ray = True
+        self._queue = Queue()
+        self._remote = ray.remote(num_cpus=1, max_retries=0)(execute_cell)
+
+    def put_data(self, name: str, arrays: dict[str, np.ndarray]) -> Any:
+        """Put a dataset's arrays in the object store once."""
+        import ray
+
+        return ray.put(arrays)
+
+    def submit(self, task: CellTask, data: Any) -> Any:
+        """Launch one cell; returns its object ref."""
+        return self._remote.remote(task, data, self._queue)
+
+    def messages(self, timeout: float) -> list[tuple]:
+        """Worker messages, waiting up to ``timeout`` seconds for the first."""
+        from ray.util.queue import Empty
+
+        try:
+            out = [self._queue.get(block=True, timeout=timeout)]
+        except Empty:
+            return []
+        n = self._queue.qsize()
+        if n:
+            out.extend(self._queue.get_nowait_batch(n))
+        return out
+
+    @staticmethod
+    def outcome(ref: Any) -> tuple[bool, str | None]:
+        """``(ended, error)`` of one task."""
+        import ray
+
+        ready, _ = ray.wait([ref], timeout=0)
+        if not ready:
+            return False, None
+        try:
+            ray.get(ref)
+        except Exception as exc:  # noqa: BLE001 - reported as the cell's failure
+            return True, f"{type(exc).__name__}: {exc}"
+        return True, None
+
+    def shutdown(self) -> None:
+        """Drop the queue; stop Ray if this backend started it."""
+        import ray
+
+        if self._queue is not None:
+            self._queue.shutdown()
+            self._queue = None
+        if self._started_ray:
+            ray.shutdown()
+            self._started_ray = False
+
+
+def make_backend(name: str, *, jobs: int = 2, address: str | None = None):
+    """A backend by name (``local`` or ``ray``).
+
+    Raises
+    ------
+    AnnalError
+        Unknown name, ``jobs < 1``, or an address given for the local backend.
+    """
+    if jobs < 1:
+        raise AnnalError(f"--jobs must be >= 1, got {jobs}")
+    if name == "local":
+        if address:
+            raise AnnalError("--address is only for --backend ray")
+        return LocalBackend(jobs)
+    if name == "ray":
+        return RayBackend(jobs, address)
+    raise AnnalError(f"--backend {name!r}: choose one of {', '.join(BACKENDS)}")

@@ -1,0 +1,346 @@
+"""Experiment configuration: a validated YAML file (or a built-in preset).
+
+A config names the datasets, the embeddings, the split, the seeds, the AL protocol, the
+classifier and one or more *experiments* (a set of strategies crossed with a set of
+initialisations). Validation is done once, here, with pydantic; every problem becomes one
+:class:`~annal.errors.AnnalError` line that names the offending key, e.g.
+``config paper.yaml: experiments[0].strategies[2]: unknown strategy 'marjin'``.
+
+The built-in preset ``paper`` encodes the paper's Experiment 1 (random, margin, entropy,
+cluster, distance), Experiment 2 (random, cluster, distance, combined) and Table 1
+(random / class-coverage / cluster-coverage / combined initialisation x random / distance
+sampling). Its protocol keeps the paper's proportions (250 initial, 500 per round, 20 rounds on
+a pool of 20 000 texts) as fractions of each dataset's pool, so it fits the smaller datasets.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from annal.errors import AnnalError
+
+STRATEGY_NAMES = (
+    "random",
+    "least-confident",
+    "margin",
+    "entropy",
+    "distance",
+    "cluster",
+    "combined",
+    "coreset",
+    "cluster-margin",
+)
+INIT_NAMES = ("random", "class-coverage", "cluster-coverage", "combined")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DatasetConfig(_Strict):
+    """One dataset: a name under the data root, a dataset folder, a file, or ``"demo"``."""
+
+    name: str = Field(min_length=1)
+    label: str | None = None
+    text_col: str = "text"
+    label_col: str = "label"
+    label_policy: str = "single"
+    clean: bool = True
+    dedupe: bool = True
+    min_class_size: int = Field(default=2, ge=1)
+
+    @property
+    def key(self) -> str:
+        """The dataset's name in results: ``label``, else the folder/file stem, else ``name``."""
+        if self.label:
+            return self.label
+        stem = Path(self.name).stem if ("/" in self.name or "." in self.name) else self.name
+        if stem == "data":  # a path to <folder>/data.csv names the folder
+            stem = Path(self.name).parent.name or stem
+        return stem
+
+
+class ProtocolConfig(_Strict):
+    """The AL protocol. ``initial`` and ``budget`` are counts (int >= 1) or pool fractions."""
+
+    initial: int | float = 250
+    budget: int | float = 500
+    rounds: int = Field(default=20, ge=1)
+
+    @field_validator("initial", "budget")
+    @classmethod
+    def _count_or_fraction(cls, v: int | float) -> int | float:
+        if isinstance(v, bool):
+            raise ValueError("must be a count (int >= 1) or a fraction of the pool in (0, 1)")
+        if isinstance(v, float) and v.is_integer() and v >= 1:
+            v = int(v)
+        if isinstance(v, int) and v < 1:
+            raise ValueError("a count must be >= 1")
+        if isinstance(v, float) and not 0 < v < 1:
+            raise ValueError("a fraction of the pool must lie in (0, 1)")
+        return v
+
+    def resolve(self, n_pool: int) -> tuple[int, int, int]:
+        """The absolute ``(initial, budget, rounds)`` for a pool of ``n_pool`` texts.
+
+        Raises
+        ------
+        AnnalError
+            When the initial set plus ``rounds`` budgets does not fit in the pool.
+        """
+        initial = self._count(self.initial, n_pool)
+        budget = self._count(self.budget, n_pool)
+        need = initial + budget * self.rounds
+        if need > n_pool:
+            raise AnnalError(
+                f"protocol: initial {initial} + {self.rounds} rounds x budget {budget} = {need} "
+                f"exceeds the pool of {n_pool} texts; lower them or give fractions of the pool"
+            )
+        return initial, budget, self.rounds
+
+    @staticmethod
+    def _count(v: int | float, n_pool: int) -> int:
+        return int(v) if isinstance(v, int) else max(1, int(round(v * n_pool)))
+
+
+class StrategyConfig(_Strict):
+    """A sampling strategy with its parameters; ``label`` names it in results."""
+
+    name: str
+    params: dict[str, Any] = Field(default_factory=dict)
+    label: str | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _known(cls, v: str) -> str:
+        if v not in STRATEGY_NAMES:
+            raise ValueError(f"unknown strategy {v!r}; known: {', '.join(STRATEGY_NAMES)}")
+        return v
+
+    @property
+    def key(self) -> str:
+        """The strategy's name in results (``label`` if given, else ``name``)."""
+        return self.label or self.name
+
+
+class ExperimentConfig(_Strict):
+    """One experiment: every strategy crossed with every initialisation."""
+
+    name: str = Field(min_length=1)
+    strategies: list[StrategyConfig] = Field(min_length=1)
+    inits: list[str] = Field(default_factory=lambda: ["random"], min_length=1)
+
+    @field_validator("strategies", mode="before")
+    @classmethod
+    def _names_to_dicts(cls, v: Any) -> Any:
+        if isinstance(v, list):
+            return [{"name": s} if isinstance(s, str) else s for s in v]
+        return v
+
+    @field_validator("inits")
+    @classmethod
+    def _known_inits(cls, v: list[str]) -> list[str]:
+        for name in v:
+            if name not in INIT_NAMES:
+                raise ValueError(f"unknown initialisation {name!r}; known: {', '.join(INIT_NAMES)}")
+        return v
+
+
+class Config(_Strict):
+    """A whole experiment grid: datasets x seeds x (strategy, init) pairs of the experiments."""
+
+    name: str = "experiment"
+    data_root: str | None = None
+    datasets: list[DatasetConfig] = Field(min_length=1)
+    encoder: str | None = None
+    test_size: float = Field(default=0.2, gt=0, lt=1)
+    seeds: list[int] = Field(default_factory=lambda: [0, 1, 2], min_length=1)
+    protocol: ProtocolConfig = Field(default_factory=ProtocolConfig)
+    classifier: str = "sgd"
+    warm_start: bool = False
+    baseline: str = "random"
+    experiments: list[ExperimentConfig] = Field(min_length=1)
+
+    @field_validator("datasets", mode="before")
+    @classmethod
+    def _dataset_names(cls, v: Any) -> Any:
+        if isinstance(v, list):
+            return [{"name": d} if isinstance(d, str) else d for d in v]
+        return v
+
+    @field_validator("seeds", mode="before")
+    @classmethod
+    def _seed_count(cls, v: Any) -> Any:
+        if isinstance(v, int) and not isinstance(v, bool):
+            if v < 1:
+                raise ValueError("a number of seeds must be >= 1")
+            return list(range(v))
+        return v
+
+    @field_validator("seeds")
+    @classmethod
+    def _unique_seeds(cls, v: list[int]) -> list[int]:
+        if len(set(v)) != len(v):
+            raise ValueError("seeds must be unique")
+        return v
+
+    @model_validator(mode="before")
+    @classmethod
+    def _single_experiment(cls, data: Any) -> Any:
+        # Shorthand: top-level `strategies:`/`inits:` is one experiment called "main".
+        if isinstance(data, dict) and "strategies" in data and "experiments" not in data:
+            data = dict(data)
+            exp = {"name": "main", "strategies": data.pop("strategies")}
+            if "inits" in data:
+                exp["inits"] = data.pop("inits")
+            data["experiments"] = [exp]
+        return data
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Config:
+        keys = [d.key for d in self.datasets]
+        dupes = sorted({k for k in keys if keys.count(k) > 1})
+        if dupes:
+            raise ValueError(f"datasets: duplicate dataset name {dupes[0]!r}; give each a label")
+        names = [e.name for e in self.experiments]
+        if len(set(names)) != len(names):
+            raise ValueError("experiments: experiment names must be unique")
+        seen: dict[str, StrategyConfig] = {}
+        for i, exp in enumerate(self.experiments):
+            for j, s in enumerate(exp.strategies):
+                prev = seen.setdefault(s.key, s)
+                if prev.name != s.name or prev.params != s.params:
+                    raise ValueError(
+                        f"experiments[{i}].strategies[{j}]: label {s.key!r} is used for two "
+                        "different strategies; give one a distinct label"
+                    )
+        return self
+
+    def strategies(self) -> dict[str, StrategyConfig]:
+        """Every distinct strategy of the experiments, by its key, in first-seen order."""
+        out: dict[str, StrategyConfig] = {}
+        for exp in self.experiments:
+            for s in exp.strategies:
+                out.setdefault(s.key, s)
+        return out
+
+    def config_hash(self) -> str:
+        """A short, stable hash of everything that determines the results."""
+        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+    def to_yaml(self) -> str:
+        """The config as YAML (round-trips through :func:`parse_config`)."""
+        return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False)
+
+
+_PAPER = """\
+# The paper's experiments (Fichman et al., 2024), as one grid.
+# Protocol: 250 initial, 500 per round, 20 rounds on a pool of 20 000 texts, kept as
+# fractions of each dataset's pool so the smaller datasets fit.
+name: paper
+datasets: [tmdb_genre, arxiv_thealphacubicle]  # stand-ins for IMDb and arXiv
+test_size: 0.2
+seeds: 3
+protocol: {initial: 0.0125, budget: 0.025, rounds: 20}
+classifier: sgd
+baseline: random
+experiments:
+  - name: experiment-1
+    strategies: [random, margin, entropy, cluster, distance]
+    inits: [random]
+  - name: experiment-2
+    strategies: [random, cluster, distance, combined]
+    inits: [random]
+  - name: table-1
+    strategies: [random, distance]
+    inits: [random, class-coverage, cluster-coverage, combined]
+"""
+
+_DEMO = """\
+# What `make demo` runs: the built-in demo dataset, a few strategies, 2 seeds.
+name: demo
+datasets: [demo]
+test_size: 0.2
+seeds: 2
+protocol: {initial: 50, budget: 50, rounds: 10}
+classifier: sgd
+baseline: random
+experiments:
+  - name: strategies
+    strategies: [random, margin, cluster, distance, combined]
+    inits: [random]
+  - name: initialisations
+    strategies: [random, margin]
+    inits: [random, class-coverage]
+"""
+
+PRESETS: dict[str, str] = {"paper": _PAPER, "demo": _DEMO}
+
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif str(part).startswith(("function-", "list[", "int", "float")):
+            continue  # pydantic's union/validator branch names are noise for a user
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(top level)"
+
+
+def parse_config(data: Any, *, source: str = "config") -> Config:
+    """Validate a config mapping.
+
+    Parameters
+    ----------
+    data : dict
+        The parsed YAML.
+    source : str
+        Where it came from, for error messages.
+
+    Raises
+    ------
+    AnnalError
+        One line naming the first bad key and what is wrong with it.
+    """
+    if not isinstance(data, dict):
+        raise AnnalError(f"{source}: expected a mapping of keys at the top level")
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        raise AnnalError(f"{source}: {_loc(tuple(err['loc']))}: {msg}") from None
+
+
+def load_config(source: str | Path) -> Config:
+    """A config from a preset name (``"paper"``) or a YAML file path.
+
+    Raises
+    ------
+    AnnalError
+        The file is missing or not valid YAML, or the config does not validate.
+    """
+    text = PRESETS.get(str(source))
+    label = f"preset {source}"
+    if text is None:
+        path = Path(source)
+        if not path.is_file():
+            known = ", ".join(PRESETS)
+            raise AnnalError(f"config {source}: no such file, and not a preset ({known})")
+        text, label = path.read_text(encoding="utf-8"), f"config {path}"
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        line = f" line {where.line + 1}" if where is not None else ""
+        raise AnnalError(f"{label}:{line} not valid YAML") from None
+    return parse_config(data, source=label)

@@ -1,0 +1,340 @@
+"""The driver: expand the grid, prepare the data, farm cells out, and write every round.
+
+:func:`run_experiment` is what ``annal experiment run`` calls. It is safe to re-run: cells
+already ``done`` in the store are skipped, unfinished ones continue after their stored rounds
+(the loop's ``resume=``), and the final numbers equal those of an uninterrupted run. A store
+written by a different config is refused unless ``force=True``.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from annal.errors import AnnalError
+from annal.experiments.backends import make_backend
+from annal.experiments.config import Config
+from annal.experiments.grid import Cell, expand_grid, experiments_of
+from annal.experiments.prepare import PreparedDataset, prepare_dataset, split_fingerprint
+from annal.experiments.store import STORE_NAME, ResultsStore
+from annal.experiments.worker import CellTask
+
+DEFAULT_JOBS = 2  # this project's reference machine has 2 cores
+
+
+@dataclass
+class RunSummary:
+    """What a call to :func:`run_experiment` did.
+
+    Attributes
+    ----------
+    out : Path
+        The run directory.
+    total : int
+        Cells in the grid.
+    skipped : int
+        Cells already done before this call.
+    done : int
+        Cells finished by this call.
+    failed : list of (str, str)
+        ``(cell, traceback)`` of every cell that raised.
+    wall_s : float
+    """
+
+    out: Path
+    total: int
+    skipped: int = 0
+    done: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    wall_s: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """True when no cell failed."""
+        return not self.failed
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of the libraries that shape the numbers."""
+    import faiss
+    import numpy
+    import sklearn
+
+    import annal
+
+    return {
+        "annal": annal.__version__,
+        "python": platform.python_version(),
+        "numpy": numpy.__version__,
+        "scikit-learn": sklearn.__version__,
+        "faiss": getattr(faiss, "__version__", "?"),
+    }
+
+
+def open_store(out: Path, config: Config, *, force: bool = False) -> ResultsStore:
+    """The run directory's store, created for ``config`` or checked against it.
+
+    Raises
+    ------
+    AnnalError
+        When the store holds results of a different config and ``force`` is False.
+    """
+    path = out / STORE_NAME
+    if path.exists():
+        with ResultsStore(path) as old:
+            old_hash = old.get_meta("config_hash")
+        if old_hash is not None and old_hash != config.config_hash():
+            if not force:
+                raise AnnalError(
+                    f"{out}: holds results of a different config (hash {old_hash}, this one "
+                    f"{config.config_hash()}); use another --out, or --force to replace them"
+                )
+            ResultsStore.remove(out)
+    store = ResultsStore(path)
+    if store.get_meta("config_hash") is None:
+        store.set_meta(
+            {
+                "config_hash": config.config_hash(),
+                "config": json.dumps(config.model_dump(mode="json")),
+                "created_at": str(time.time()),
+            }
+        )
+    return store
+
+
+def _task_fields(config: Config, cell: Cell, prep: PreparedDataset, versions: dict) -> dict:
+    strat = config.strategies()[cell.strategy]
+    train_pos, test_pos = prep.splits[cell.seed]
+    initial, budget, rounds = prep.protocol
+    return {
+        "config_hash": config.config_hash(),
+        "dataset": cell.dataset,
+        "strategy": cell.strategy,
+        "strategy_name": strat.name,
+        "strategy_params": strat.params,
+        "init": cell.init,
+        "seed": cell.seed,
+        "classifier": config.classifier,
+        "experiments": experiments_of(config, cell.strategy, cell.init),
+        "versions": versions,
+        "n_pool": len(train_pos),
+        "n_test": len(test_pos),
+        "initial": initial,
+        "budget": budget,
+        "rounds": rounds,
+        "split_fingerprint": split_fingerprint(train_pos, test_pos),
+        "initial_ids": prep.initial_ids[(cell.seed, cell.init)],
+    }
+
+
+class _Display:
+    """The rich progress display: cells done/total, the latest round, ETA over rounds."""
+
+    def __init__(self, enabled: bool, n_cells: int, n_rounds: int, console: Console) -> None:
+        self.n_cells, self.done = n_cells, 0
+        self.last = ""
+        self._progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("rounds {task.completed:.0f}/{task.total:.0f}"),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            console=console,
+            disable=not enabled,
+        )
+        self._task = self._progress.add_task(self._text(), total=max(1, n_rounds))
+
+    def _text(self) -> str:
+        return f"cells {self.done}/{self.n_cells}" + (f" · {self.last}" if self.last else "")
+
+    def __enter__(self) -> _Display:
+        self._progress.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._progress.__exit__(*exc)
+
+    def round(self, cell: str, rnd: int, of: int) -> None:
+        self.last = f"{cell} round {rnd}/{of}"
+        self._progress.update(self._task, advance=1, description=self._text())
+
+    def cell_ended(self, leftover_rounds: int) -> None:
+        self.done += 1
+        self._progress.update(self._task, advance=leftover_rounds, description=self._text())
+
+
+def run_experiment(
+    config: Config,
+    out: str | Path,
+    *,
+    jobs: int = DEFAULT_JOBS,
+    backend: str = "local",
+    address: str | None = None,
+    force: bool = False,
+    progress: bool = True,
+    console: Console | None = None,
+) -> RunSummary:
+    """Run (or finish) every cell of ``config`` and store its rounds in ``out``.
+
+    Parameters
+    ----------
+    config : Config
+    out : str or Path
+        The run directory (``results.sqlite`` goes there).
+    jobs : int
+        Parallel workers (processes locally, CPUs of a local Ray).
+    backend : {"local", "ray"}
+    address : str, optional
+        Ray cluster address (``--backend ray`` only).
+    force : bool
+        Replace results of a different config instead of refusing.
+    progress : bool
+        Show the rich progress display.
+
+    Returns
+    -------
+    RunSummary
+        Failed cells are listed there (with tracebacks, also in the store), not raised.
+    """
+    t0 = time.perf_counter()
+    console = console or Console(stderr=True)
+    out = Path(out)
+    executor = make_backend(backend, jobs=jobs, address=address)
+    cells = expand_grid(config)
+    summary = RunSummary(out=out, total=len(cells))
+    with open_store(out, config, force=force) as store:
+        status = store.run_status()
+        pending = [c for c in cells if status.get(c.key) != "done"]
+        summary.skipped = len(cells) - len(pending)
+        if not pending:
+            summary.wall_s = time.perf_counter() - t0
+            return summary
+        preps = _prepare(config, pending, store, progress=progress, console=console)
+        _execute(config, pending, preps, store, executor, summary, progress, console)
+    summary.wall_s = time.perf_counter() - t0
+    return summary
+
+
+def _prepare(
+    config: Config, pending: list[Cell], store: ResultsStore, *, progress: bool, console: Console
+) -> dict[str, PreparedDataset]:
+    needed = {c.dataset for c in pending}
+    inits: dict[str, list[str]] = {}
+    for c in pending:
+        inits.setdefault(c.dataset, [])
+        if c.init not in inits[c.dataset]:
+            inits[c.dataset].append(c.init)
+    preps = {}
+    for dc in config.datasets:
+        if dc.key not in needed:
+            continue
+        if progress:
+            console.print(f"[dim]preparing {dc.key}: load, embed, split, initial sets[/dim]")
+        prep = prepare_dataset(dc, config, inits[dc.key], progress=progress)
+        store.put_dataset(prep.key, list(prep.classes), prep.class_counts(), prep.report)
+        preps[dc.key] = prep
+    return preps
+
+
+def _execute(
+    config: Config,
+    pending: list[Cell],
+    preps: dict[str, PreparedDataset],
+    store: ResultsStore,
+    executor: Any,
+    summary: RunSummary,
+    progress: bool,
+    console: Console,
+) -> None:
+    versions = library_versions()
+    run_ids: dict[str, int] = {}
+    expected: dict[str, int] = {}
+    seen: dict[str, int] = {}
+    tasks: list[tuple[CellTask, str]] = []
+    for cell in pending:
+        prep = preps[cell.dataset]
+        run_id = store.ensure_run(cell.key, _task_fields(config, cell, prep, versions))
+        stored = store.rounds_of(run_id)
+        run_ids[cell.key] = run_id
+        initial, budget, rounds = prep.protocol
+        expected[cell.key] = rounds + 1
+        seen[cell.key] = len(stored)
+        strat = config.strategies()[cell.strategy]
+        train_pos, test_pos = prep.splits[cell.seed]
+        task = CellTask(
+            cell=cell.key,
+            strategy=strat.name,
+            params=dict(strat.params),
+            init=cell.init,
+            classifier=config.classifier,
+            seed=cell.seed,
+            initial=initial,
+            budget=budget,
+            rounds=rounds,
+            warm_start=config.warm_start,
+            train_pos=train_pos,
+            test_pos=test_pos,
+            initial_ids=prep.initial_ids[(cell.seed, cell.init)],
+            n_classes=len(prep.classes),
+            resume=stored,
+            threads=executor.threads,
+        )
+        tasks.append((task, cell.dataset))
+    n_rounds = sum(max(0, expected[k] - seen[k]) for k in expected)
+    executor.start()
+    try:
+        handles = {k: executor.put_data(k, p.arrays()) for k, p in preps.items()}
+        futures = {}
+        for task, ds in tasks:
+            store.set_status(run_ids[task.cell], "running")
+            futures[task.cell] = executor.submit(task, handles[ds])
+        open_cells = set(futures)
+        with _Display(progress, len(pending), n_rounds, console) as display:
+
+            def handle(msg: tuple) -> None:
+                kind, cell, payload = msg
+                if cell not in open_cells:
+                    return
+                if kind == "round":
+                    store.add_round(run_ids[cell], payload)
+                    seen[cell] += 1
+                    display.round(cell, int(payload["round"]), expected[cell] - 1)
+                    return
+                open_cells.discard(cell)
+                if kind == "done":
+                    store.set_status(run_ids[cell], "done")
+                    summary.done += 1
+                else:
+                    store.set_status(run_ids[cell], "failed", payload)
+                    summary.failed.append((cell, payload))
+                display.cell_ended(max(0, expected[cell] - seen[cell]))
+
+            while open_cells:
+                for msg in executor.messages(timeout=0.5):
+                    handle(msg)
+                for cell in list(open_cells):
+                    ended, error = executor.outcome(futures[cell])
+                    if not ended:
+                        continue
+                    for msg in executor.messages(timeout=0.05):  # its last words, if any
+                        handle(msg)
+                    if cell in open_cells:  # the worker died without a word
+                        handle(("failed", cell, error or "worker ended without reporting"))
+    finally:
+        executor.shutdown()

@@ -1,0 +1,311 @@
+"""The results store: one SQLite file (standard library, WAL mode) per run directory.
+
+Tables
+------
+``meta``      key/value: the config hash, the config itself (JSON), creation time.
+``datasets``  per dataset: class names, label distribution, pool and test sizes.
+``runs``      one row per grid cell: config hash, dataset, strategy (+ params), init, seed,
+              classifier, library versions, status (pending/running/done/failed), the
+              traceback of a failure, a fingerprint of its split and its initial set.
+``rounds``    one row per finished AL round of a run, every field of the round record;
+              per-class lists and selected ids as JSON.
+
+Only the driver process writes; each round is committed as soon as it arrives, so a crash or
+``kill -9`` loses at most the round in flight.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from annal.errors import AnnalError
+
+STORE_NAME = "results.sqlite"
+
+#: Scalar round-record fields stored as their own columns, in order.
+ROUND_SCALARS = (
+    "n_labelled",
+    "accuracy",
+    "f1_macro",
+    "f1_weighted",
+    "precision_macro",
+    "recall_macro",
+    "classes_covered",
+    "imbalance_ratio",
+    "fit_s",
+    "query_s",
+)
+#: List-valued round-record fields, stored as JSON text.
+ROUND_LISTS = ("recall_per_class", "f1_per_class", "selected_ids")
+#: Round fields that measure time, not results: left out of equality checks.
+TIMING_FIELDS = ("fit_s", "query_s")
+
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS datasets (
+    name TEXT PRIMARY KEY, classes TEXT NOT NULL, class_counts TEXT NOT NULL,
+    n_rows INTEGER NOT NULL, report TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS runs (
+    run_id INTEGER PRIMARY KEY, cell TEXT NOT NULL UNIQUE, config_hash TEXT NOT NULL,
+    dataset TEXT NOT NULL, strategy TEXT NOT NULL, strategy_name TEXT NOT NULL,
+    strategy_params TEXT NOT NULL, init TEXT NOT NULL, seed INTEGER NOT NULL,
+    classifier TEXT NOT NULL, experiments TEXT NOT NULL, versions TEXT NOT NULL,
+    n_pool INTEGER NOT NULL, n_test INTEGER NOT NULL, initial INTEGER NOT NULL,
+    budget INTEGER NOT NULL, rounds INTEGER NOT NULL,
+    split_fingerprint TEXT NOT NULL, initial_ids TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending', traceback TEXT,
+    started_at REAL, finished_at REAL
+);
+CREATE TABLE IF NOT EXISTS rounds (
+    run_id INTEGER NOT NULL REFERENCES runs(run_id), round INTEGER NOT NULL,
+    {", ".join(f"{c} REAL" for c in ROUND_SCALARS)},
+    {", ".join(f"{c} TEXT" for c in ROUND_LISTS)},
+    extra TEXT NOT NULL DEFAULT '{{}}',
+    PRIMARY KEY (run_id, round)
+);
+"""
+
+
+def _jsonable(value: Any) -> Any:
+    """Numpy scalars/arrays -> plain Python, for JSON and SQLite."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return value
+
+
+class ResultsStore:
+    """A connection to ``RUN_DIR/results.sqlite``.
+
+    Parameters
+    ----------
+    path : str or Path
+        The SQLite file (created with its tables when missing).
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._con: sqlite3.Connection | None = None
+
+    # -- connection -------------------------------------------------------------------------
+    @property
+    def con(self) -> sqlite3.Connection:
+        """The open connection (opened, WAL mode, on first use)."""
+        if self._con is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            con = sqlite3.connect(self.path, timeout=30.0)
+            con.row_factory = sqlite3.Row
+            con.execute("PRAGMA journal_mode=WAL")
+            con.execute("PRAGMA synchronous=NORMAL")
+            con.executescript(_SCHEMA)
+            self._con = con
+        return self._con
+
+    def close(self) -> None:
+        """Close the connection (a later call reopens it)."""
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+    def __enter__(self) -> ResultsStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self.con as con:  # commits on success, rolls back on error
+            yield con
+
+    @classmethod
+    def existing(cls, run_dir: str | Path) -> ResultsStore:
+        """The store of an existing run directory.
+
+        Raises
+        ------
+        AnnalError
+            When ``run_dir`` holds no ``results.sqlite``.
+        """
+        path = Path(run_dir) / STORE_NAME
+        if not path.is_file():
+            raise AnnalError(f"{run_dir}: no {STORE_NAME} here; run `annal experiment run` first")
+        return cls(path)
+
+    @staticmethod
+    def remove(run_dir: str | Path) -> None:
+        """Delete the store (and its WAL files) of a run directory."""
+        for suffix in ("", "-wal", "-shm"):
+            p = Path(run_dir) / f"{STORE_NAME}{suffix}"
+            if p.exists():
+                p.unlink()
+
+    # -- meta -------------------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        """A meta value, or None."""
+        row = self.con.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return None if row is None else row["value"]
+
+    def set_meta(self, values: Mapping[str, str]) -> None:
+        """Insert or replace meta values."""
+        with self._tx() as con:
+            con.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", list(values.items()))
+
+    def config(self) -> dict[str, Any]:
+        """The config the results were produced with (as stored)."""
+        raw = self.get_meta("config")
+        return {} if raw is None else json.loads(raw)
+
+    # -- datasets ---------------------------------------------------------------------------
+    def put_dataset(
+        self, name: str, classes: list[str], class_counts: list[int], report: Mapping[str, Any]
+    ) -> None:
+        """Record a dataset's classes and label distribution."""
+        with self._tx() as con:
+            con.execute(
+                "INSERT OR REPLACE INTO datasets VALUES (?, ?, ?, ?, ?)",
+                (
+                    name,
+                    json.dumps(list(classes)),
+                    json.dumps(_jsonable(class_counts)),
+                    int(sum(class_counts)),
+                    json.dumps(_jsonable(dict(report))),
+                ),
+            )
+
+    def datasets(self) -> dict[str, dict[str, Any]]:
+        """Every dataset's ``classes``, ``class_counts``, ``n_rows`` and ``report``."""
+        out = {}
+        for r in self.con.execute("SELECT * FROM datasets ORDER BY name"):
+            out[r["name"]] = {
+                "classes": json.loads(r["classes"]),
+                "class_counts": json.loads(r["class_counts"]),
+                "n_rows": r["n_rows"],
+                "report": json.loads(r["report"]),
+            }
+        return out
+
+    # -- runs -------------------------------------------------------------------------------
+    def ensure_run(self, cell: str, fields: Mapping[str, Any]) -> int:
+        """The run id of ``cell``, inserting its row (status ``pending``) when new."""
+        row = self.con.execute("SELECT run_id FROM runs WHERE cell=?", (cell,)).fetchone()
+        if row is not None:
+            return int(row["run_id"])
+        cols = ["cell", *fields]
+        vals = [cell] + [
+            json.dumps(_jsonable(v)) if isinstance(v, (dict, list, tuple)) else _jsonable(v)
+            for v in fields.values()
+        ]
+        with self._tx() as con:
+            cur = con.execute(
+                f"INSERT INTO runs ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", vals
+            )
+        return int(cur.lastrowid)
+
+    def set_status(self, run_id: int, status: str, traceback: str | None = None) -> None:
+        """Mark a run running / done / failed (with its traceback)."""
+        now = time.time()
+        with self._tx() as con:
+            if status == "running":
+                con.execute(
+                    "UPDATE runs SET status=?, traceback=NULL, started_at=? WHERE run_id=?",
+                    (status, now, run_id),
+                )
+            else:
+                con.execute(
+                    "UPDATE runs SET status=?, traceback=?, finished_at=? WHERE run_id=?",
+                    (status, traceback, now, run_id),
+                )
+
+    def runs(self) -> pd.DataFrame:
+        """All runs, one row each (JSON columns left as text)."""
+        return pd.read_sql_query("SELECT * FROM runs ORDER BY run_id", self.con)
+
+    def run_status(self) -> dict[str, str]:
+        """``cell -> status`` for every run."""
+        return {r["cell"]: r["status"] for r in self.con.execute("SELECT cell, status FROM runs")}
+
+    # -- rounds -----------------------------------------------------------------------------
+    def add_round(self, run_id: int, record: Mapping[str, Any]) -> None:
+        """Store one round record and commit at once."""
+        rec = {k: _jsonable(v) for k, v in record.items()}
+        extra = {k: v for k, v in rec.items() if k not in (*ROUND_SCALARS, *ROUND_LISTS, "round")}
+        cols = ["run_id", "round", *ROUND_SCALARS, *ROUND_LISTS, "extra"]
+        vals = [
+            run_id,
+            int(rec["round"]),
+            *(rec.get(c) for c in ROUND_SCALARS),
+            *(json.dumps(rec.get(c)) for c in ROUND_LISTS),
+            json.dumps(extra),
+        ]
+        with self._tx() as con:
+            con.execute(
+                f"INSERT OR REPLACE INTO rounds ({', '.join(cols)}) "
+                f"VALUES ({', '.join('?' * len(cols))})",
+                vals,
+            )
+
+    def rounds_of(self, run_id: int) -> list[dict[str, Any]]:
+        """The stored round records of one run, in round order, as plain dicts."""
+        rows = self.con.execute(
+            "SELECT * FROM rounds WHERE run_id=? ORDER BY round", (run_id,)
+        ).fetchall()
+        return [self._record(r) for r in rows]
+
+    @staticmethod
+    def _record(r: sqlite3.Row) -> dict[str, Any]:
+        rec: dict[str, Any] = {"round": int(r["round"])}
+        for c in ROUND_SCALARS:
+            v = r[c]
+            rec[c] = int(v) if c in ("n_labelled", "classes_covered") and v is not None else v
+        for c in ROUND_LISTS:
+            rec[c] = json.loads(r[c]) if r[c] is not None else None
+        rec.update(json.loads(r["extra"]))
+        return rec
+
+    def rounds_frame(self) -> pd.DataFrame:
+        """Every stored round joined with its run: one row per (dataset, strategy, init, seed,
+        round); list fields stay JSON text."""
+        q = (
+            "SELECT r.dataset, r.strategy, r.init, r.seed, r.classifier, r.status, "
+            "r.config_hash, r.experiments, x.* FROM rounds x JOIN runs r USING (run_id) "
+            "ORDER BY r.dataset, r.strategy, r.init, r.seed, x.round"
+        )
+        df = pd.read_sql_query(q, self.con)
+        return df.drop(columns=["run_id", "extra"])
+
+
+def export_rounds(run_dir: str | Path, fmt: str = "csv") -> Path:
+    """Write ``RUN_DIR/rounds.csv`` (or ``rounds.parquet``): one row per (dataset, strategy,
+    init, seed, round) with the metric columns.
+
+    Raises
+    ------
+    AnnalError
+        Unknown format, or no store in ``run_dir``.
+    """
+    if fmt not in ("csv", "parquet"):
+        raise AnnalError(f"--format {fmt!r}: choose csv or parquet")
+    with ResultsStore.existing(run_dir) as store:
+        df = store.rounds_frame()
+    out = Path(run_dir) / f"rounds.{fmt}"
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    if fmt == "csv":
+        df.to_csv(tmp, index=False)
+    else:
+        df.to_parquet(tmp, index=False)
+    os.replace(tmp, out)
+    return out
