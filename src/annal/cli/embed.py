@@ -1,9 +1,70 @@
-"""CLI commands (registered on the root app by :func:`register`)."""
+"""``annal embed``: embed a dataset to a ``.npy`` file."""
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
+import numpy as np
 import typer
+
+from annal.cli.data import (
+    DATA_ROOT_OPT,
+    LABEL_COL_OPT,
+    MIN_CLASS_OPT,
+    NO_CLEAN_OPT,
+    POLICY_OPT,
+    SOURCE_ARG,
+    TEXT_COL_OPT,
+    console,
+    load_from_cli,
+)
+from annal.data.files import atomic_path
+from annal.embed import embed_dataset, precomputed_path
+
+
+def embed(
+    source: str = SOURCE_ARG,
+    out: Path = typer.Option(
+        ..., "--out", help="Output .npy file (float32, one row per kept row)."
+    ),
+    model: str | None = typer.Option(
+        None,
+        "--model",
+        help="Encoder spec (minilm, tfidf?dim=256, a model folder, a hub name) or a .npy "
+        "file; default: the folder's minilm.npy if present, else minilm.",
+    ),
+    data_root: Path | None = DATA_ROOT_OPT,
+    no_clean: bool = NO_CLEAN_OPT,
+    label_policy: str = POLICY_OPT,
+    text_col: list[str] = TEXT_COL_OPT,
+    label_col: str = LABEL_COL_OPT,
+    min_class_size: int = MIN_CLASS_OPT,
+    ids_out: Path | None = typer.Option(
+        None, "--ids-out", help="Also write the source row ids (int64 .npy) of the rows."
+    ),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the cache."),
+) -> None:
+    """Embed a dataset's texts and write the vectors to a .npy file."""
+    ds = load_from_cli(
+        source, data_root, no_clean, label_policy, text_col, label_col, min_class_size
+    )
+    pre = precomputed_path(ds, model)
+    start = time.perf_counter()
+    vectors = embed_dataset(ds, model, cache=not no_cache, progress=True)
+    elapsed = time.perf_counter() - start
+    with atomic_path(out) as tmp:
+        np.save(tmp, vectors, allow_pickle=False)
+    if ids_out is not None:
+        with atomic_path(ids_out) as tmp:
+            np.save(tmp, ds.ids, allow_pickle=False)
+    what = f"precomputed {pre}" if pre is not None else (model or "minilm")
+    console.print(
+        f"wrote {out}: {vectors.shape[0]} x {vectors.shape[1]} float32 from {what} "
+        f"in {elapsed:.1f}s ({ds.report.dropped} of {ds.report.rows_read} rows dropped)"
+    )
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the root app."""
+    """Add the top-level ``embed`` command to the root app."""
+    app.command("embed")(embed)
