@@ -1,0 +1,73 @@
+"""k-means on embeddings: FAISS (default) or scikit-learn, seeded, at most ``max_iter`` iterations."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from annal.al.geometry import as_float32
+from annal.errors import AnnalError
+
+BACKENDS = ("faiss", "sklearn")
+
+
+def kmeans(
+    X: np.ndarray,
+    k: int,
+    *,
+    seed: int = 0,
+    backend: str = "faiss",
+    max_iter: int = 100,
+    init_centroids: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cluster the rows of ``X``.
+
+    Parameters
+    ----------
+    X : np.ndarray of float32, shape (n, d), n >= 1
+    k : int
+        Number of clusters; clipped to ``n``.
+    seed : int
+        Seed of the initialisation (and of FAISS's subsampling of large inputs).
+    backend : {"faiss", "sklearn"}
+    max_iter : int
+        Most Lloyd iterations.
+    init_centroids : np.ndarray of float32, shape (k, d), optional
+        Starting centroids (e.g. embedded class descriptions); only the first ``k`` are used.
+
+    Returns
+    -------
+    centroids : np.ndarray of float32, shape (k, d)
+    labels : np.ndarray of int64, shape (n,)
+        Cluster of every row (its nearest centroid).
+    """
+    X = as_float32(X)
+    k = max(1, min(int(k), len(X)))
+    init = None if init_centroids is None else as_float32(init_centroids)[:k]
+    if init is not None and len(init) < k:
+        raise AnnalError(f"k-means needs {k} initial centroids, got {len(init)}")
+    if backend == "faiss":
+        import faiss
+
+        km = faiss.Kmeans(
+            X.shape[1],
+            k,
+            niter=int(max_iter),
+            seed=int(seed) % (2**31),
+            verbose=False,
+            min_points_per_centroid=1,
+        )
+        km.train(X, init_centroids=init)
+        _, labels = km.index.search(X, 1)
+        return as_float32(km.centroids), labels[:, 0].astype(np.int64)
+    if backend == "sklearn":
+        from sklearn.cluster import KMeans
+
+        km = KMeans(
+            n_clusters=k,
+            max_iter=int(max_iter),
+            n_init=1,
+            random_state=int(seed) % (2**32),
+            init="k-means++" if init is None else init,
+        ).fit(X)
+        return as_float32(km.cluster_centers_), km.labels_.astype(np.int64)
+    raise AnnalError(f"unknown k-means backend {backend!r}; valid: {', '.join(BACKENDS)}")

@@ -1,0 +1,162 @@
+"""Classifiers by name, and a fitted model whose probabilities cover every class.
+
+:func:`make_classifier` turns a name (``sgd``, ``logreg``, ``rf``, ``linear-svm``, ``mlp``) or any
+scikit-learn estimator with ``predict_proba`` into an unfitted estimator with its seed set.
+:class:`LabelledModel` fits a *fresh* clone of it on the current labelled set each round and maps
+its probabilities onto the global class list ``0..n_classes-1``: columns of classes the labelled
+set lacks are zero, and a labelled set of a single class gives probability one for that class.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.frozen import FrozenEstimator
+from sklearn.linear_model import LogisticRegression, SGDClassifier
+from sklearn.neural_network import MLPClassifier
+from sklearn.svm import LinearSVC
+
+from annal.errors import AnnalError
+
+CLASSIFIERS = ("sgd", "logreg", "rf", "linear-svm", "mlp")
+
+
+class CalibratedLinearSVM(ClassifierMixin, BaseEstimator):
+    """A linear SVM with sigmoid-calibrated probabilities that copes with tiny classes.
+
+    Cross-validated calibration (``cv = min(3, smallest class size)``) when every class has at
+    least two examples, else calibration on the training set itself.
+
+    Parameters
+    ----------
+    C : float
+        Inverse regularisation strength of :class:`~sklearn.svm.LinearSVC`.
+    random_state : int or None
+        Seed of the SVM solver.
+    """
+
+    def __init__(self, C: float = 1.0, random_state: int | None = None) -> None:
+        self.C = C
+        self.random_state = random_state
+
+    def fit(self, X: np.ndarray, y: np.ndarray) -> CalibratedLinearSVM:
+        """Fit the SVM and its calibration on ``X`` (n, d) and ``y`` (n,)."""
+        svc = LinearSVC(C=self.C, random_state=self.random_state)
+        min_count = int(np.unique(y, return_counts=True)[1].min())
+        if min_count >= 2:
+            model = CalibratedClassifierCV(svc, method="sigmoid", cv=min(3, min_count))
+        else:
+            model = CalibratedClassifierCV(FrozenEstimator(svc.fit(X, y)), method="sigmoid")
+        self.model_ = model.fit(X, y)
+        self.classes_ = self.model_.classes_
+        return self
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        """Class probabilities, shape (n, len(classes_))."""
+        return self.model_.predict_proba(X)
+
+
+def make_classifier(name_or_estimator: str | BaseEstimator = "sgd", seed: int = 0) -> BaseEstimator:
+    """An unfitted classifier with probabilities, by name or from an estimator.
+
+    Parameters
+    ----------
+    name_or_estimator : str or estimator
+        One of ``sgd`` (SGDClassifier with log loss, the paper's), ``logreg``, ``rf``,
+        ``linear-svm`` (calibrated), ``mlp`` (two hidden layers), or a scikit-learn estimator
+        with ``predict_proba`` (cloned; its ``random_state`` set to ``seed`` when it has one).
+    seed : int
+        Seed of the estimator's randomness.
+
+    Returns
+    -------
+    estimator
+        Unfitted; fit it through :class:`LabelledModel`.
+    """
+    if not isinstance(name_or_estimator, str):
+        est = clone(name_or_estimator)
+        if not hasattr(est, "predict_proba"):
+            raise AnnalError(f"classifier {type(est).__name__} has no predict_proba")
+        if "random_state" in est.get_params():
+            est.set_params(random_state=seed)
+        return est
+    name = name_or_estimator
+    if name == "sgd":
+        # A fresh fit each round must be fast: a bounded number of epochs, no early stopping.
+        return SGDClassifier(
+            loss="log_loss", max_iter=30, tol=1e-3, early_stopping=False, random_state=seed
+        )
+    if name == "logreg":
+        return LogisticRegression(max_iter=300, random_state=seed)
+    if name == "rf":
+        return RandomForestClassifier(n_estimators=200, n_jobs=-1, random_state=seed)
+    if name == "linear-svm":
+        return CalibratedLinearSVM(random_state=seed)
+    if name == "mlp":
+        return MLPClassifier(hidden_layer_sizes=(256, 128), max_iter=200, random_state=seed)
+    raise AnnalError(f"unknown classifier {name!r}; valid: {', '.join(CLASSIFIERS)}")
+
+
+class LabelledModel:
+    """A classifier fitted on the labelled set, with probabilities over all ``n_classes``.
+
+    Parameters
+    ----------
+    estimator : estimator
+        Unfitted template (see :func:`make_classifier`); :meth:`fit` fits a fresh clone.
+    n_classes : int
+        Size of the global class list; class codes are ``0..n_classes-1``.
+    """
+
+    def __init__(self, estimator: BaseEstimator, n_classes: int) -> None:
+        self.estimator = estimator
+        self.n_classes = n_classes
+
+    def fit(
+        self, X: np.ndarray, y: np.ndarray, *, init: LabelledModel | None = None
+    ) -> LabelledModel:
+        """Fit a fresh clone on ``X`` (n, d) float32 and ``y`` (n,) int64.
+
+        ``init``, a previous fitted model, warm-starts linear models from its coefficients
+        (only as an explicit option; the default is a fresh fit).
+        """
+        y = np.asarray(y, dtype=np.int64)
+        self.present_ = np.unique(y)
+        self.fitted_ = None
+        if len(self.present_) >= 2:
+            est = clone(self.estimator)
+            kwargs = _warm_start_kwargs(est, init, self.present_)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                self.fitted_ = est.fit(X, y, **kwargs)
+        return self
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        """Probabilities over the global classes, float32 of shape (n, n_classes)."""
+        out = np.zeros((len(X), self.n_classes), dtype=np.float32)
+        if self.fitted_ is None:
+            out[:, self.present_[0]] = 1.0
+            return out
+        out[:, np.asarray(self.fitted_.classes_, dtype=np.int64)] = self.fitted_.predict_proba(X)
+        return out
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """Predicted class codes, int64 of shape (n,)."""
+        if self.fitted_ is None:
+            return np.full(len(X), self.present_[0], dtype=np.int64)
+        return np.asarray(self.fitted_.predict(X), dtype=np.int64)
+
+
+def _warm_start_kwargs(est: BaseEstimator, init: LabelledModel | None, present: np.ndarray) -> dict:
+    """``coef_init``/``intercept_init`` for an SGD model from a previous fit on the same classes."""
+    if init is None or init.fitted_ is None or not isinstance(est, SGDClassifier):
+        return {}
+    prev = init.fitted_
+    if not np.array_equal(np.asarray(prev.classes_), present):
+        return {}
+    return {"coef_init": prev.coef_, "intercept_init": prev.intercept_}

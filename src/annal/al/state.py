@@ -1,0 +1,127 @@
+"""What a strategy sees of the pool: embeddings, stable ids, labelled/unlabelled, probabilities.
+
+A :class:`PoolState` never holds test data and never holds pool labels. The fitted classifier's
+probabilities on the unlabelled pool are computed on first use and cached.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Protocol
+
+import numpy as np
+
+from annal.al.geometry import as_float32, normalize_rows
+
+
+class ProbaModel(Protocol):
+    """Anything with ``predict_proba(X) -> (n, n_classes)`` over the global class list."""
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray: ...  # noqa: D102
+
+
+class PoolState:
+    """The pool at one round of active learning.
+
+    Parameters
+    ----------
+    X : np.ndarray of float32, shape (n, d)
+        Embeddings of the whole pool (labelled and unlabelled).
+    ids : np.ndarray of int64, shape (n,)
+        Stable ids of the rows of ``X`` (unique).
+    labelled : np.ndarray of bool, shape (n,)
+        Which rows are labelled.
+    model : ProbaModel or None
+        The classifier fitted on the labelled set this round (needed by uncertainty picks).
+    n_classes : int
+        Size of the global class list (known to the user, not read from pool labels).
+    round : int
+        Round number (0 = the initial set); dynamic clustering grows with it.
+    unit : np.ndarray of float32, shape (n, d), optional
+        ``X`` with unit rows, when the caller already has it (the loop computes it once).
+    excluded : np.ndarray of bool, shape (n,), optional
+        Rows that are neither labelled nor selectable (already taken by another strategy of a
+        combination in this round).
+    """
+
+    def __init__(
+        self,
+        X: np.ndarray,
+        ids: np.ndarray,
+        labelled: np.ndarray,
+        *,
+        model: ProbaModel | None = None,
+        n_classes: int = 2,
+        round: int = 0,
+        unit: np.ndarray | None = None,
+        excluded: np.ndarray | None = None,
+    ) -> None:
+        self.X = as_float32(X)
+        self.ids = np.asarray(ids, dtype=np.int64)
+        self.labelled = np.asarray(labelled, dtype=bool)
+        self.model = model
+        self.n_classes = int(n_classes)
+        self.round = int(round)
+        self._unit = unit
+        self.excluded = np.zeros(len(self.X), dtype=bool) if excluded is None else excluded
+        # Shared with the states made by `without`, so probabilities are computed once a round.
+        self._shared: dict = {"root": self, "pos": None, "proba": None}
+        if not (len(self.X) == len(self.ids) == len(self.labelled) == len(self.excluded)):
+            raise ValueError("X, ids, labelled and excluded must have the same length")
+
+    @cached_property
+    def labelled_pos(self) -> np.ndarray:
+        """Row positions of the labelled set, int64 (m,), ascending."""
+        return np.flatnonzero(self.labelled).astype(np.int64)
+
+    @cached_property
+    def unlabelled_pos(self) -> np.ndarray:
+        """Row positions a strategy may pick, int64 (u,), ascending."""
+        return np.flatnonzero(~self.labelled & ~self.excluded).astype(np.int64)
+
+    @property
+    def n_unlabelled(self) -> int:
+        """Number of selectable rows."""
+        return len(self.unlabelled_pos)
+
+    @property
+    def unit(self) -> np.ndarray:
+        """``X`` with unit rows (float32, (n, d)), computed once."""
+        if self._unit is None:
+            self._unit = normalize_rows(self.X)
+        return self._unit
+
+    def proba(self) -> np.ndarray:
+        """Class probabilities of the unlabelled rows, float32 (u, n_classes), cached.
+
+        Row ``i`` belongs to ``unlabelled_pos[i]``.
+        """
+        shared = self._shared
+        if shared["proba"] is None:
+            if self.model is None:
+                raise ValueError(
+                    "this strategy needs class probabilities but the state has no model"
+                )
+            pos = shared["root"].unlabelled_pos
+            shared["proba"] = np.asarray(self.model.predict_proba(self.X[pos]), dtype=np.float32)
+            shared["pos"] = pos
+        if len(shared["pos"]) == len(self.unlabelled_pos):
+            return shared["proba"]
+        return shared["proba"][np.searchsorted(shared["pos"], self.unlabelled_pos)]
+
+    def without(self, positions: np.ndarray) -> PoolState:
+        """A state where ``positions`` (rows) can no longer be picked; shares cached work."""
+        excluded = self.excluded.copy()
+        excluded[np.asarray(positions, dtype=np.int64)] = True
+        child = PoolState(
+            self.X,
+            self.ids,
+            self.labelled,
+            model=self.model,
+            n_classes=self.n_classes,
+            round=self.round,
+            unit=self._unit,
+            excluded=excluded,
+        )
+        child._shared = self._shared
+        return child

@@ -1,0 +1,90 @@
+"""The strategy protocol: an estimator-like object whose ``select`` returns unlabelled ids.
+
+A strategy's constructor only stores its parameters; :meth:`Strategy.select` does the work and
+returns exactly ``min(budget, n_unlabelled)`` unique ids of unlabelled rows. Subclasses
+implement :meth:`Strategy._select`, which returns row positions into the state's pool.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from annal.al.params import ParamsMixin
+from annal.al.state import PoolState
+
+
+class Strategy(ParamsMixin):
+    """Base class of every query strategy (see module docstring)."""
+
+    #: Registry name, e.g. ``"margin"``.
+    name: str = ""
+    #: Whether the strategy needs the classifier's probabilities.
+    needs_proba: bool = False
+
+    def select(self, state: PoolState, budget: int, seed: int = 0) -> np.ndarray:
+        """Pick the next batch.
+
+        Parameters
+        ----------
+        state : PoolState
+            The pool this round.
+        budget : int
+            How many to pick; fewer only when fewer are unlabelled.
+        seed : int
+            Seed of every random choice; the same state and seed give the same ids.
+
+        Returns
+        -------
+        np.ndarray of int64, shape (min(budget, n_unlabelled),)
+            Unique ids of unlabelled rows.
+        """
+        return state.ids[self.positions(state, budget, np.random.default_rng(seed))]
+
+    def positions(self, state: PoolState, budget: int, rng: np.random.Generator) -> np.ndarray:
+        """Like :meth:`select` but returns row positions into the pool, drawing from ``rng``."""
+        k = min(int(budget), state.n_unlabelled)
+        if k <= 0:
+            return np.empty(0, dtype=np.int64)
+        if k == state.n_unlabelled:
+            return state.unlabelled_pos.copy()
+        pos = np.asarray(self._select(state, k, rng), dtype=np.int64)
+        if len(pos) != k or len(np.unique(pos)) != k:
+            raise RuntimeError(f"{self!r} returned {len(pos)} rows for a budget of {k}")
+        if (state.labelled[pos] | state.excluded[pos]).any():
+            raise RuntimeError(f"{self!r} returned a row that is not selectable")
+        return pos
+
+    def _select(self, state: PoolState, k: int, rng: np.random.Generator) -> np.ndarray:
+        raise NotImplementedError
+
+
+def top_k(scores: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+    """Indices of the ``k`` highest scores, ties broken by a seeded random order.
+
+    Parameters
+    ----------
+    scores : np.ndarray, shape (n,)
+    k : int, 0 <= k <= n
+    rng : np.random.Generator
+
+    Returns
+    -------
+    np.ndarray of int64, shape (k,)
+        Highest score first.
+    """
+    n = len(scores)
+    k = min(int(k), n)
+    if k <= 0:
+        return np.empty(0, dtype=np.int64)
+    order = rng.permutation(n)
+    shuffled = np.asarray(scores)[order]
+    part = np.argpartition(-shuffled, k - 1)[:k] if k < n else np.arange(n)
+    # Sort the chosen by score (descending), stable so ties keep the random order.
+    part = part[np.argsort(-shuffled[part], kind="stable")]
+    return order[part].astype(np.int64)
+
+
+def rank_desc(scores: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """All indices ordered by descending score, ties in a seeded random order, int64 (n,)."""
+    order = rng.permutation(len(scores))
+    return order[np.argsort(-np.asarray(scores)[order], kind="stable")].astype(np.int64)

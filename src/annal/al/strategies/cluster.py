@@ -1,0 +1,226 @@
+"""Cluster sampling (paper section 2.3.2) and its margin variant.
+
+Every round the unlabelled pool is clustered with k-means (FAISS by default, scikit-learn as an
+option; at most 100 iterations; k = the number of classes unless given, growing by ``growth``
+per round for the paper's dynamic clustering; initial centroids may come from embedded class
+descriptions). The batch is spread over the clusters in proportion to their size, at least one
+each while the budget lasts. Inside a cluster three picks share its quota equally:
+
+* ``centroid`` - the members nearest the centroid;
+* ``diverse`` - the members with the highest mean cosine distance to the other members, from
+  the cluster's vector sum ``S``: mean similarity of ``x`` to the others is
+  ``(x.S - 1) / (n - 1)``, so no pairwise matrix is built;
+* ``uncertain`` - least confident (``cluster``) or smallest margin (``cluster-margin``).
+
+A row chosen by two picks counts once and the later pick takes its next-best row instead, so
+the batch is exactly the budget (PITFALLS 4).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import sparse
+
+from annal.al.geometry import normalize_rows
+from annal.al.kmeans import kmeans
+from annal.al.state import PoolState
+from annal.al.strategies.base import Strategy
+from annal.al.strategies.uncertainty import least_confidence, margin_uncertainty
+from annal.errors import AnnalError
+
+PICKS = ("centroid", "diverse", "uncertain")
+
+
+def allocate(sizes: np.ndarray, budget: int) -> np.ndarray:
+    """Split ``budget`` over clusters of ``sizes``: one each (largest first) while it lasts,
+    the rest in proportion to size (largest remainders), never more than a cluster holds.
+
+    Parameters
+    ----------
+    sizes : np.ndarray of int, shape (k,)
+    budget : int, ``<= sizes.sum()``
+
+    Returns
+    -------
+    np.ndarray of int64, shape (k,)
+        Quotas summing to ``budget``.
+    """
+    sizes = np.asarray(sizes, dtype=np.int64)
+    quota = np.zeros(len(sizes), dtype=np.int64)
+    nonempty = np.flatnonzero(sizes > 0)
+    by_size = nonempty[np.argsort(-sizes[nonempty], kind="stable")]
+    quota[by_size[:budget]] = 1
+    left = budget - int(quota.sum())
+    while left > 0:
+        room = sizes - quota
+        open_ = np.flatnonzero(room > 0)
+        share = left * sizes[open_] / sizes[open_].sum()
+        add = np.minimum(np.floor(share).astype(np.int64), room[open_])
+        if add.sum() == 0:
+            # Hand out single rows by largest remainder, bigger clusters first on ties.
+            order = np.lexsort((-sizes[open_], -(share - np.floor(share))))
+            add[order[:left]] = 1
+        quota[open_] += add
+        left -= int(add.sum())
+    return quota
+
+
+def _merge_picks(rankings: list[np.ndarray], shares: list[int]) -> list[int]:
+    """Take ``shares[p]`` rows from ranking ``p`` in turn, skipping rows already taken."""
+    taken: list[int] = []
+    seen: set[int] = set()
+    for ranking, share in zip(rankings, shares, strict=True):
+        got = 0
+        for row in ranking:
+            if got == share:
+                break
+            if row not in seen:
+                seen.add(int(row))
+                taken.append(int(row))
+                got += 1
+    return taken
+
+
+def _grouped_rankings(labels: np.ndarray, score: np.ndarray, tiebreak: np.ndarray) -> np.ndarray:
+    """Rows sorted by cluster, then by descending score, ties by ``tiebreak``."""
+    return np.lexsort((tiebreak, -score, labels))
+
+
+class ClusterSampling(Strategy):
+    """Cluster the unlabelled pool; from each cluster take central, diverse and uncertain rows.
+
+    Parameters
+    ----------
+    n_clusters : int, optional
+        k; defaults to the number of classes.
+    picks : tuple of str
+        Which of ``centroid``, ``diverse``, ``uncertain`` share each cluster's quota.
+    backend : {"faiss", "sklearn"}
+        k-means implementation.
+    max_iter : int
+        Most k-means iterations.
+    growth : int
+        Dynamic clustering: k grows by this much every round (0 = fixed k).
+    descriptions : tuple of str, optional
+        One text per initial centroid (e.g. a sentence per class), embedded with ``encoder``.
+    encoder : str, optional
+        Encoder name for ``descriptions`` (see :func:`annal.embed.get_encoder`); use the one
+        that embedded the pool.
+    centroids : np.ndarray of float32, shape (k0, d), optional
+        Precomputed initial centroids (instead of ``descriptions``).
+    """
+
+    name = "cluster"
+    uncertainty = staticmethod(least_confidence)
+
+    def __init__(
+        self,
+        n_clusters: int | None = None,
+        picks: tuple[str, ...] = PICKS,
+        backend: str = "faiss",
+        max_iter: int = 100,
+        growth: int = 0,
+        descriptions: tuple[str, ...] | None = None,
+        encoder: str | None = None,
+        centroids: np.ndarray | None = None,
+    ) -> None:
+        self.n_clusters = n_clusters
+        self.picks = picks
+        self.backend = backend
+        self.max_iter = max_iter
+        self.growth = growth
+        self.descriptions = descriptions
+        self.encoder = encoder
+        self.centroids = centroids
+
+    @property
+    def needs_proba(self) -> bool:  # type: ignore[override]
+        """Only the ``uncertain`` pick reads the classifier."""
+        return "uncertain" in self._picks()
+
+    def _picks(self) -> tuple[str, ...]:
+        picks = (self.picks,) if isinstance(self.picks, str) else tuple(self.picks)
+        picks = tuple(p for part in picks for p in str(part).split(",") if p)
+        bad = [p for p in picks if p not in PICKS]
+        if bad or not picks:
+            raise AnnalError(f"cluster picks must be among {', '.join(PICKS)}, got {self.picks!r}")
+        return picks
+
+    def _initial_centroids(self) -> np.ndarray | None:
+        if self.centroids is not None:
+            return normalize_rows(np.asarray(self.centroids))
+        if self.descriptions is None:
+            return None
+        if not self.encoder:
+            raise AnnalError("cluster descriptions need encoder=<the encoder of the pool>")
+        key = (tuple(self.descriptions), self.encoder)
+        cache = self.__dict__.setdefault("_description_cache", {})
+        if key not in cache:
+            from annal.embed import get_encoder
+
+            cache[key] = normalize_rows(get_encoder(self.encoder).encode(list(self.descriptions)))
+        return cache[key]
+
+    def cluster(self, state: PoolState, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """k-means of the unlabelled unit rows: centroids (k, d) and labels (u,)."""
+        U = state.unit[state.unlabelled_pos]
+        k = int(self.n_clusters or state.n_classes) + int(self.growth) * state.round
+        k = max(1, min(k, len(U)))
+        init = self._initial_centroids()
+        if init is not None:
+            if init.shape[1] != U.shape[1]:
+                raise AnnalError(
+                    f"initial centroids have dimension {init.shape[1]}, the pool {U.shape[1]}"
+                )
+            if len(init) < k:  # dynamic k outgrew the descriptions: add random rows
+                extra = U[rng.choice(len(U), size=k - len(init), replace=False)]
+                init = np.concatenate([init, extra])
+            init = init[:k]
+        return kmeans(
+            U,
+            k,
+            seed=int(rng.integers(2**31)),
+            backend=self.backend,
+            max_iter=self.max_iter,
+            init_centroids=init,
+        )
+
+    def _select(self, state: PoolState, k: int, rng: np.random.Generator) -> np.ndarray:
+        picks = self._picks()
+        centroids, labels = self.cluster(state, rng)
+        U = state.unit[state.unlabelled_pos]
+        n_clusters = len(centroids)
+        sizes = np.bincount(labels, minlength=n_clusters)
+        scores = {}
+        if "centroid" in picks:  # nearest the centroid first
+            diff = U - centroids[labels]
+            scores["centroid"] = -np.einsum("ij,ij->i", diff, diff)
+        if "diverse" in picks:  # lowest x.S = highest mean distance to the other members
+            member = sparse.csr_matrix(
+                (np.ones(len(U), dtype=np.float32), (labels, np.arange(len(U)))),
+                shape=(n_clusters, len(U)),
+            )
+            sums = np.asarray(member @ U, dtype=np.float32)
+            scores["diverse"] = -np.einsum("ij,ij->i", U, sums[labels])
+        if "uncertain" in picks:
+            scores["uncertain"] = self.uncertainty(state.proba())
+        tiebreak = rng.permutation(len(U))
+        grouped = {p: _grouped_rankings(labels, scores[p], tiebreak) for p in picks}
+        starts = np.concatenate([[0], np.cumsum(sizes)])
+        chosen: list[int] = []
+        for c, quota in enumerate(allocate(sizes, k)):
+            if quota == 0:
+                continue
+            shares = [quota // len(picks) + (i < quota % len(picks)) for i in range(len(picks))]
+            rankings = [grouped[p][starts[c] : starts[c + 1]] for p in picks]
+            # Every ranking holds the whole cluster and quota <= its size, so each pick can
+            # always take its share of rows not taken yet: the quota is met exactly.
+            chosen.extend(_merge_picks(rankings, shares))
+        return state.unlabelled_pos[np.asarray(chosen, dtype=np.int64)]
+
+
+class ClusterMarginSampling(ClusterSampling):
+    """:class:`ClusterSampling` with margin instead of least confidence inside each cluster."""
+
+    name = "cluster-margin"
+    uncertainty = staticmethod(margin_uncertainty)

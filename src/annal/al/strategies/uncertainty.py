@@ -1,0 +1,67 @@
+"""Uncertainty sampling: least-confident, margin and entropy, ranked over the unlabelled pool.
+
+Each scores the classifier's probabilities on the UNLABELLED rows only (never the whole pool:
+PITFALLS 2) and takes the most uncertain: largest ``1 - max p``, smallest gap between the two
+largest ``p``, HIGHEST entropy (PITFALLS 1; ``0 log 0`` is taken as 0).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import entr
+
+from annal.al.state import PoolState
+from annal.al.strategies.base import Strategy, top_k
+
+
+def least_confidence(proba: np.ndarray) -> np.ndarray:
+    """``1 - max p`` per row of ``proba`` (n, c); higher is more uncertain."""
+    return 1.0 - proba.max(axis=1)
+
+
+def margin_uncertainty(proba: np.ndarray) -> np.ndarray:
+    """Minus the gap between the two largest probabilities per row; higher is more uncertain."""
+    if proba.shape[1] < 2:
+        return np.zeros(len(proba), dtype=np.float32)
+    top2 = np.partition(proba, -2, axis=1)[:, -2:]
+    return top2[:, 0] - top2[:, 1]
+
+
+def entropy(proba: np.ndarray) -> np.ndarray:
+    """Shannon entropy (nats) per row of ``proba`` (n, c); ``0 log 0 = 0``; higher is more uncertain."""
+    return entr(proba.astype(np.float64)).sum(axis=1)
+
+
+class _UncertaintySampling(Strategy):
+    needs_proba = True
+
+    def __init__(self) -> None:
+        pass
+
+    @staticmethod
+    def score(proba: np.ndarray) -> np.ndarray:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def _select(self, state: PoolState, k: int, rng: np.random.Generator) -> np.ndarray:
+        return state.unlabelled_pos[top_k(self.score(state.proba()), k, rng)]
+
+
+class LeastConfidentSampling(_UncertaintySampling):
+    """The rows whose most likely class has the lowest probability."""
+
+    name = "least-confident"
+    score = staticmethod(least_confidence)
+
+
+class MarginSampling(_UncertaintySampling):
+    """The rows with the smallest gap between the two most likely classes."""
+
+    name = "margin"
+    score = staticmethod(margin_uncertainty)
+
+
+class EntropySampling(_UncertaintySampling):
+    """The rows with the highest entropy of the class probabilities."""
+
+    name = "entropy"
+    score = staticmethod(entropy)
