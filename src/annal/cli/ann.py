@@ -1,9 +1,108 @@
-"""CLI commands (registered on the root app by :func:`register`)."""
+"""``annal ann-bench``: recall@k and timings of vector indexes on a dataset."""
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from annal.bench.run import DEFAULT_KS
+from annal.errors import AnnalError
+
+console = Console(highlight=False, soft_wrap=True)
+
+
+def ann_bench(
+    source: str = typer.Argument(
+        ..., metavar="NAME|PATH", help="Dataset name, folder, file, 'demo', or a .npy of vectors."
+    ),
+    index: list[str] = typer.Option(
+        [], "--index", "-i", help="Index spec, e.g. 'faiss:hnsw?M=32&efSearch=64'; repeatable."
+    ),
+    preset: str | None = typer.Option(
+        None, "--preset", help="A named index set: 'paper' (the paper's §2.2 set)."
+    ),
+    k: str = typer.Option(
+        ",".join(map(str, DEFAULT_KS)),
+        "--k",
+        help="Comma-separated k values.",
+    ),
+    queries: int = typer.Option(1000, "--queries", help="Held-out query rows."),
+    repeats: int = typer.Option(3, "--repeats", help="Timing repeats; the best is kept."),
+    threads: str | None = typer.Option(
+        None,
+        "--threads",
+        help="Comma-separated thread counts for specs without threads= (0 = all).",
+    ),
+    seed: int = typer.Option(0, "--seed", help="Seed of the query/base split."),
+    out: Path | None = typer.Option(
+        None, "--out", help="Write results.csv, results.json and plots here."
+    ),
+    data_root: Path | None = typer.Option(
+        None, "--data-root", help="Folder of dataset folders (default $ANNAL_DATA_ROOT)."
+    ),
+    model: str | None = typer.Option(
+        None, "--model", help="Encoder (default: the folder's minilm.npy, else MiniLM)."
+    ),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars."),
+) -> None:
+    """Benchmark vector indexes: held-out real queries, exact cosine ground truth per k."""
+    from annal.bench import PRESETS, load_vectors, run_ann_bench, write_results
+    from annal.bench.run import parse_ints
+
+    specs = list(index)
+    if preset is not None:
+        if preset not in PRESETS:
+            raise AnnalError(f"unknown --preset {preset!r}; valid: {', '.join(PRESETS)}")
+        specs = PRESETS[preset]() + specs
+    if not specs:
+        raise AnnalError("ann-bench needs at least one --index SPEC or a --preset")
+    started = time.perf_counter()
+    name, vectors = load_vectors(source, data_root=data_root, model=model, progress=progress)
+    result = run_ann_bench(
+        vectors,
+        specs,
+        ks=parse_ints(k, "--k"),
+        n_queries=queries,
+        repeats=repeats,
+        threads=parse_ints(threads, "--threads") if threads else None,
+        seed=seed,
+        name=name,
+        progress=progress,
+    )
+    k_ref = 10 if 10 in result.settings["ks"] else result.settings["ks"][-1]
+    ks = result.settings["ks"]
+    k_ref, k_last = (10 if 10 in ks else ks[-1]), ks[-1]
+    table = Table(
+        title=f"ann-bench {name}: {result.settings['n_base']} base x {result.settings['dim']} d, "
+        f"{result.settings['n_queries']} queries; query s and qps at k={k_ref}"
+    )
+    table.add_column("index", no_wrap=True)
+    for column in ("thr", "build s", "query s", "qps", "MB", f"R@{k_ref}", f"R@{k_last}"):
+        table.add_column(column, justify="right", no_wrap=True)
+    for spec in result.settings["indexes"]:
+        rows = {r["k"]: r for r in result.rows if r["index"] == spec}
+        ref = rows[k_ref]
+        table.add_row(
+            spec,
+            str(ref["threads"]),
+            f"{ref['build_s']:.3f}",
+            f"{ref['query_s']:.4f}",
+            f"{ref['qps']:,.0f}",
+            f"{ref['memory_bytes'] / 2**20:.1f}",
+            f"{ref['recall']:.3f}",
+            f"{rows[k_last]['recall']:.3f}",
+        )
+    console.print(table)
+    if out is not None:
+        paths = write_results(result, out)
+        console.print(f"wrote {', '.join(p.name for p in paths.values())} to {out}")
+    console.print(f"total {time.perf_counter() - started:.1f} s")
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the root app."""
+    """Add ``ann-bench`` to the root app."""
+    app.command("ann-bench")(ann_bench)
