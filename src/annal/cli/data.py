@@ -114,6 +114,9 @@ def list_(data_root: Path | None = DATA_ROOT_OPT) -> None:
         table.add_column(name, justify=justify)
     table.add_column("embeddings")
     for s in summaries:
+        if s.problem is not None:
+            table.add_row(s.name, "-", "-", f"[red]cannot load: {s.problem}[/red]")
+            continue
         table.add_row(s.name, str(s.rows), str(s.classes), ", ".join(s.embeddings) or "-")
     console.print(table)
 

@@ -144,16 +144,18 @@ class DatasetSummary:
 
     name: str
     folder: Path
-    rows: int
-    classes: int
+    rows: int | None
+    classes: int | None
     embeddings: tuple[str, ...]
+    problem: str | None = None
 
 
 def list_datasets(data_root: str | os.PathLike[str] | None = None) -> list[DatasetSummary]:
     """The dataset folders under the data root, with rows, classes and embedding files.
 
     Rows and classes are counted as the data file holds them (cleaning off, no
-    dedupe, every class kept).
+    dedupe, every class kept). A folder that cannot be loaded is listed with its
+    error in ``problem`` (and ``rows``/``classes`` ``None``) instead of failing the list.
 
     Parameters
     ----------
@@ -173,7 +175,13 @@ def list_datasets(data_root: str | os.PathLike[str] | None = None) -> list[Datas
     out = []
     for name in dataset_names(root):
         folder = root / name
-        ds = load_dataset(folder, clean=False, dedupe=False, min_class_size=1, label_policy="keep")
         embeddings = tuple(sorted(p.stem for p in folder.glob("*.npy")))
+        try:
+            ds = load_dataset(
+                folder, clean=False, dedupe=False, min_class_size=1, label_policy="keep"
+            )
+        except AnnalError as exc:
+            out.append(DatasetSummary(name, folder, None, None, embeddings, str(exc)))
+            continue
         out.append(DatasetSummary(name, folder, len(ds), ds.n_classes, embeddings))
     return out
