@@ -80,7 +80,7 @@ def ann_bench(
         title=f"ann-bench {name}: {result.settings['n_base']} base x {result.settings['dim']} d, "
         f"{result.settings['n_queries']} queries; query s and qps at k={k_ref}"
     )
-    table.add_column("index", no_wrap=True)
+    table.add_column("index", overflow="fold")
     for column in ("thr", "build s", "query s", "qps", "MB", f"R@{k_ref}", f"R@{k_last}"):
         table.add_column(column, justify="right", no_wrap=True)
     for spec in result.settings["indexes"]:
