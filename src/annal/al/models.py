@@ -52,7 +52,9 @@ class CalibratedLinearSVM(ClassifierMixin, BaseEstimator):
             model = CalibratedClassifierCV(svc, method="sigmoid", cv=min(3, min_count))
         else:
             model = CalibratedClassifierCV(FrozenEstimator(svc.fit(X, y)), method="sigmoid")
-        self.model_ = model.fit(X, y)
+        with warnings.catch_warnings():  # few-member classes: a known, accepted limitation
+            warnings.simplefilter("ignore", UserWarning)
+            self.model_ = model.fit(X, y)
         self.classes_ = self.model_.classes_
         return self
 
@@ -146,10 +148,8 @@ class LabelledModel:
         return out
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        """Predicted class codes, int64 of shape (n,)."""
-        if self.fitted_ is None:
-            return np.full(len(X), self.present_[0], dtype=np.int64)
-        return np.asarray(self.fitted_.predict(X), dtype=np.int64)
+        """Predicted class codes (the most probable class), int64 of shape (n,)."""
+        return self.predict_proba(X).argmax(axis=1).astype(np.int64)
 
 
 def _warm_start_kwargs(est: BaseEstimator, init: LabelledModel | None, present: np.ndarray) -> dict:

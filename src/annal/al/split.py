@@ -1,9 +1,8 @@
-"""Stratified train/test split of a labelled dataset (positions, not ids)."""
+"""Stratified pool/test split of a labelled dataset (positions, not ids)."""
 
 from __future__ import annotations
 
 import numpy as np
-from sklearn.model_selection import train_test_split
 
 from annal.errors import AnnalError
 
@@ -11,7 +10,11 @@ from annal.errors import AnnalError
 def stratified_split(
     y: np.ndarray, test_size: float = 0.2, seed: int = 0
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Split positions ``0..len(y)-1`` into a pool and a held-out test set, per class.
+    """Split positions ``0..len(y)-1`` into a pool and a held-out test set, class by class.
+
+    Every class with at least two rows puts ``round(test_size * n_c)`` of them, at least one
+    and at most ``n_c - 1``, into the test set, so each such class is on both sides; a class
+    of one row stays in the pool.
 
     Parameters
     ----------
@@ -30,18 +33,13 @@ def stratified_split(
     y = np.asarray(y)
     if not 0.0 < float(test_size) < 1.0:
         raise AnnalError(f"test_size must be in (0, 1), got {test_size}")
-    if len(y) < 2:
-        raise AnnalError(f"cannot split {len(y)} rows into a pool and a test set")
-    positions = np.arange(len(y), dtype=np.int64)
-    _, counts = np.unique(y, return_counts=True)
-    stratify = y if counts.min() >= 2 else None
-    n_test = max(1, round(float(test_size) * len(y)))
-    if stratify is not None:
-        n_test = max(n_test, len(counts))
-    n_test = min(n_test, len(y) - 1)
-    if stratify is not None and len(y) - n_test < len(counts):
-        stratify = None
-    train_pos, test_pos = train_test_split(
-        positions, test_size=n_test, random_state=seed, stratify=stratify
-    )
-    return np.sort(train_pos).astype(np.int64), np.sort(test_pos).astype(np.int64)
+    order = np.random.default_rng(seed).permutation(len(y))
+    _, codes = np.unique(y[order], return_inverse=True)
+    by_class = order[np.argsort(codes, kind="stable")]
+    counts = np.bincount(codes)
+    n_test = np.clip(np.round(test_size * counts).astype(np.int64), 1, counts - 1)
+    n_test[counts < 2] = 0
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    rank = np.arange(len(y)) - np.repeat(starts, counts)
+    is_test = rank < np.repeat(n_test, counts)
+    return np.sort(by_class[~is_test]).astype(np.int64), np.sort(by_class[is_test]).astype(np.int64)

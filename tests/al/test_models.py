@@ -1,0 +1,84 @@
+"""Classifiers, probabilities over the global class list, metrics and the split."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.linear_model import SGDClassifier
+from sklearn.naive_bayes import GaussianNB
+from sklearn.svm import LinearSVC
+
+from annal.al import CLASSIFIERS, LabelledModel, make_classifier, stratified_split
+from annal.al.metrics import evaluate_predictions, labelled_set_metrics
+from annal.errors import AnnalError
+
+from .conftest import blobs
+
+
+@pytest.mark.parametrize("name", CLASSIFIERS)
+def test_every_classifier_maps_probabilities_onto_all_classes(name):
+    X, y = blobs(120, 5, dim=8, seed=1)
+    keep = np.isin(y, [0, 2, 3])  # classes 1 and 4 absent from the labelled set
+    model = LabelledModel(make_classifier(name, seed=0), n_classes=5).fit(X[keep], y[keep])
+    proba = model.predict_proba(X)
+    assert proba.shape == (120, 5) and proba.dtype == np.float32
+    np.testing.assert_allclose(proba.sum(1), 1.0, atol=1e-5)
+    assert (proba[:, [1, 4]] == 0).all()
+    assert set(model.predict(X).tolist()) <= {0, 2, 3}
+    assert (model.predict(X[keep]) == y[keep]).mean() > 0.8
+
+
+def test_single_class_labelled_set_and_tiny_classes_work():
+    X, y = blobs(40, 3, dim=6, seed=2)
+    one = LabelledModel(make_classifier("sgd"), 3).fit(X[:5], np.full(5, 2))
+    assert (one.predict_proba(X)[:, 2] == 1).all() and (one.predict(X) == 2).all()
+    # a class with one example: calibrated SVM still fits
+    y_small = np.array([0] * 10 + [1] * 10 + [2])
+    svm = LabelledModel(make_classifier("linear-svm"), 3).fit(X[:21], y_small)
+    assert svm.predict_proba(X).shape == (40, 3)
+
+
+def test_custom_estimators_and_errors():
+    est = make_classifier(GaussianNB(), seed=3)
+    assert isinstance(est, GaussianNB)
+    assert make_classifier(SGDClassifier(loss="log_loss"), seed=11).random_state == 11
+    with pytest.raises(AnnalError, match="predict_proba"):
+        make_classifier(LinearSVC())
+    with pytest.raises(AnnalError, match="valid: sgd, logreg"):
+        make_classifier("xgb")
+
+
+def test_sgd_is_a_fresh_bounded_fit_without_early_stopping():
+    sgd = make_classifier("sgd", seed=0)
+    assert sgd.loss == "log_loss" and not sgd.early_stopping and sgd.max_iter <= 100
+    X, y = blobs(100, 3, dim=8, seed=3)
+    a = LabelledModel(sgd, 3).fit(X, y)
+    b = LabelledModel(sgd, 3).fit(X, y)
+    assert a.fitted_ is not b.fitted_ and a.fitted_ is not sgd
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+
+
+def test_metrics_match_definitions():
+    y_true = np.array([0, 0, 1, 1, 2, 2])
+    y_pred = np.array([0, 1, 1, 1, 2, 0])
+    m = evaluate_predictions(y_true, y_pred, n_classes=4)
+    assert m["accuracy"] == pytest.approx(4 / 6)
+    assert m["recall_per_class"] == pytest.approx([0.5, 1.0, 0.5, 0.0])
+    assert m["recall_macro"] == pytest.approx(2 / 3)
+    assert len(m["f1_per_class"]) == 4
+    assert labelled_set_metrics(np.array([3, 3, 3, 1])) == {
+        "classes_covered": 2,
+        "imbalance_ratio": 3.0,
+    }
+    assert labelled_set_metrics(np.array([], dtype=int))["classes_covered"] == 0
+
+
+def test_stratified_split_keeps_every_class_on_both_sides():
+    y = np.array([0] * 50 + [1] * 10 + [2] * 2)
+    tr, te = stratified_split(y, test_size=0.2, seed=4)
+    assert len(np.intersect1d(tr, te)) == 0 and len(tr) + len(te) == len(y)
+    assert set(y[tr]) == set(y[te]) == {0, 1, 2}
+    assert np.array_equal(stratified_split(y, 0.2, 4)[1], te)
+    assert not np.array_equal(stratified_split(y, 0.2, 5)[1], te)
+    with pytest.raises(AnnalError):
+        stratified_split(y, test_size=1.5)

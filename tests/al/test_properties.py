@@ -1,0 +1,77 @@
+"""Hypothesis properties of every strategy and initialiser: exact size, unique, only unlabelled
+ids, deterministic for a seed, budget >= remaining pool, pools of a single class."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from annal.al import INITIALIZERS, STRATEGIES, make_initializer, make_strategy
+
+from .conftest import blobs, make_state
+
+VARIANTS = [(name, {}) for name in STRATEGIES] + [
+    ("distance", {"aggregate": "min"}),
+    ("distance", {"aggregate": "max"}),
+    ("distance", {"aggregate": "max", "index": "exact?metric=l2"}),
+    ("distance", {"aggregate": "min", "index": "faiss:lsh?nbits=16"}),
+    ("distance", {"aggregate": "mean", "index": "faiss:hnsw?M=8&efSearch=16"}),
+    ("cluster", {"backend": "sklearn", "n_clusters": 3}),
+    ("cluster", {"growth": 2, "picks": ("centroid", "diverse")}),
+    ("coreset", {"metric": "l2"}),
+    ("combined", {"strategies": "margin:1,coreset:2,random:0.5"}),
+]
+
+pools = st.fixed_dictionaries(
+    {
+        "n": st.integers(2, 60),
+        "n_classes": st.integers(1, 4),
+        "data_seed": st.integers(0, 10**6),
+        "labelled_share": st.floats(0.02, 0.9),
+        "budget": st.integers(1, 70),
+        "seed": st.integers(0, 2**31 - 1),
+    }
+)
+
+
+def _build(p):
+    X, y = blobs(p["n"], p["n_classes"], dim=6, seed=p["data_seed"])
+    y = y % p["n_classes"]
+    rng = np.random.default_rng(p["data_seed"])
+    n_lab = min(p["n"] - 1, max(1, int(p["labelled_share"] * p["n"])))
+    return make_state(X, y, rng.choice(p["n"], n_lab, replace=False), n_classes=p["n_classes"])
+
+
+@pytest.mark.parametrize(("name", "params"), VARIANTS, ids=lambda v: str(v))
+@settings(deadline=None, max_examples=20)
+@given(p=pools)
+def test_every_strategy_returns_exactly_the_budget_of_unique_unlabelled_ids(name, params, p):
+    state = _build(p)
+    strategy = make_strategy(name, **params)
+    picked = strategy.select(state, p["budget"], seed=p["seed"])
+    unlabelled = set(state.ids[~state.labelled].tolist())
+    assert picked.dtype == np.int64
+    assert len(picked) == min(p["budget"], len(unlabelled))
+    assert len(set(picked.tolist())) == len(picked)
+    assert set(picked.tolist()) <= unlabelled
+    again = make_strategy(name, **params).select(_build(p), p["budget"], seed=p["seed"])
+    assert np.array_equal(picked, again)
+
+
+@pytest.mark.parametrize("name", sorted(INITIALIZERS))
+@settings(deadline=None, max_examples=25)
+@given(p=pools)
+def test_every_initialiser_returns_exactly_the_size_of_unique_pool_ids(name, p):
+    X, y = blobs(p["n"], p["n_classes"], dim=6, seed=p["data_seed"])
+    ids = np.arange(p["n"], dtype=np.int64) * 5 + 3
+    init = make_initializer(name)
+    kwargs = {"seed": p["seed"], "n_classes": p["n_classes"], "y": y}
+    picked = init.select(X, ids, p["budget"], **kwargs)
+    assert len(picked) == min(p["budget"], p["n"])
+    assert len(set(picked.tolist())) == len(picked)
+    assert set(picked.tolist()) <= set(ids.tolist())
+    assert np.array_equal(picked, make_initializer(name).select(X, ids, p["budget"], **kwargs))
+    if init.reads_labels and p["budget"] >= len(np.unique(y)):
+        assert set(y[(picked - 3) // 5].tolist()) == set(y.tolist())
