@@ -1,9 +1,173 @@
-"""CLI commands (registered on the root app by :func:`register`)."""
+"""``annal al run``: one active-learning run on a dataset, printed round by round."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
 import typer
+import yaml
+from rich import box
+from rich.live import Live
+from rich.table import Table
+
+from annal.cli import sub_app
+from annal.cli.data import (
+    DATA_ROOT_OPT,
+    LABEL_COL_OPT,
+    SOURCE_ARG,
+    TEXT_COL_OPT,
+    console,
+    load_from_cli,
+)
+from annal.errors import AnnalError
+
+#: Scalar columns of the per-round table and CSV, in order.
+COLUMNS = (
+    "round",
+    "n_labelled",
+    "accuracy",
+    "f1_macro",
+    "f1_weighted",
+    "precision_macro",
+    "recall_macro",
+    "classes_covered",
+    "imbalance_ratio",
+    "fit_s",
+    "eval_s",
+    "query_s",
+)
+
+
+def parse_params(pairs: list[str]) -> dict:
+    """``["aggregate=max", "n_clusters=20"]`` -> ``{"aggregate": "max", "n_clusters": 20}``.
+
+    Values that read as YAML numbers, booleans or lists become those; anything else stays text
+    (so index specs like ``faiss:lsh?nbits=16`` pass through unchanged).
+    """
+    params: dict = {}
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        if not sep or not key.strip():
+            raise AnnalError(f"--param must look like key=value, got {pair!r}")
+        try:
+            value = yaml.safe_load(text)
+        except yaml.YAMLError:
+            value = text
+        if isinstance(value, list):
+            value = tuple(value)
+        elif not isinstance(value, int | float | bool) or value is None:
+            value = text
+        params[key.strip()] = value
+    return params
+
+
+#: What the printed table shows: (column, header, format).
+DISPLAY = (
+    ("round", "round", "{}"),
+    ("n_labelled", "n_lab", "{}"),
+    ("accuracy", "acc", "{:.3f}"),
+    ("f1_macro", "F1", "{:.3f}"),
+    ("precision_macro", "P", "{:.3f}"),
+    ("recall_macro", "R", "{:.3f}"),
+    ("classes_covered", "cov", "{}"),
+    ("imbalance_ratio", "imb", "{:.1f}"),
+    ("fit_s", "fit_s", "{:.2f}"),
+    ("query_s", "query_s", "{:.2f}"),
+)
+
+
+def _row(record: dict) -> list[str]:
+    return [fmt.format(record[name]) for name, _, fmt in DISPLAY]
+
+
+def run(
+    source: str = SOURCE_ARG,
+    strategy: str = typer.Option(..., "--strategy", "-s", help="Query strategy name."),
+    init: str = typer.Option(
+        "random", "--init", help="Initial set: random, class-coverage, cluster-coverage, combined."
+    ),
+    rounds: int = typer.Option(20, "--rounds", min=0, help="Selection rounds."),
+    budget: int = typer.Option(500, "--budget", min=1, help="Rows labelled per round."),
+    initial: int = typer.Option(250, "--initial", min=1, help="Initial labelled set size."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the split, initial set and picks."),
+    classifier: str = typer.Option("sgd", "--classifier", help="sgd, logreg, rf, linear-svm, mlp."),
+    param: list[str] = typer.Option(
+        [], "--param", help="Strategy parameter key=value (repeatable), e.g. aggregate=max."
+    ),
+    model: str | None = typer.Option(
+        None, "--model", help="Encoder spec or .npy; default: the folder's minilm.npy if present."
+    ),
+    test_size: float = typer.Option(0.2, "--test-size", help="Held-out share of every class."),
+    warm_start: bool = typer.Option(False, "--warm-start", help="Warm-start SGD between rounds."),
+    out: Path | None = typer.Option(None, "--out", help="Write the per-round table as CSV."),
+    data_root: Path | None = DATA_ROOT_OPT,
+    text_col: list[str] = TEXT_COL_OPT,
+    label_col: str = LABEL_COL_OPT,
+) -> None:
+    """Run active learning on a dataset and print one row per round."""
+    from annal.al import ActiveLearningLoop, make_strategy, stratified_split
+    from annal.data.files import atomic_path
+    from annal.embed import embed_dataset
+
+    chosen = make_strategy(strategy, **parse_params(param))
+    ds = load_from_cli(source, data_root, False, "single", text_col, label_col, 2)
+    X = embed_dataset(ds, model, progress=True)
+    y = np.asarray(ds.y, dtype=np.int64)
+    train, test = stratified_split(y, test_size=test_size, seed=seed)
+    if initial > len(train):
+        raise AnnalError(f"--initial {initial} exceeds the pool of {len(train)} rows")
+    loop = ActiveLearningLoop(
+        chosen,
+        classifier=classifier,
+        init=init,
+        initial=initial,
+        budget=budget,
+        rounds=rounds,
+        seed=seed,
+        warm_start=warm_start,
+    )
+    console.print(
+        f"{ds.name}: pool {len(train)}, test {len(test)}, {ds.n_classes} classes, "
+        f"d={X.shape[1]}; {chosen!r}, init {init}, classifier {classifier}"
+    )
+    table = Table(title=f"{strategy} on {ds.name} (seed {seed}; F1/P/R macro)", box=box.SIMPLE_HEAD)
+    for _, header, _ in DISPLAY:
+        table.add_column(header, justify="right")
+    with Live(table, console=console, refresh_per_second=4):
+        records = loop.run(
+            X[train],
+            y[train],
+            X[test],
+            y[test],
+            ids=ds.ids[train],
+            n_classes=ds.n_classes,
+            on_round=lambda rec: table.add_row(*_row(rec.as_dict())),
+        )
+    if out is not None:
+        rows = []
+        for rec in records:
+            d = rec.as_dict()
+            row = {name: d[name] for name in COLUMNS}
+            row.update(
+                strategy=strategy,
+                init=init,
+                classifier=classifier,
+                seed=seed,
+                n_selected=len(d["selected_ids"]),
+                recall_per_class=json.dumps(d["recall_per_class"]),
+                f1_per_class=json.dumps(d["f1_per_class"]),
+            )
+            rows.append(row)
+        with atomic_path(out) as tmp:
+            pd.DataFrame(rows).to_csv(tmp, index=False)
+        console.print(f"wrote {out}")
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the root app."""
+    """Add the ``al`` command group (``annal al run``) to the root app."""
+    group = sub_app("Active learning: run a strategy round by round.")
+    group.command("run")(run)
+    app.add_typer(group, name="al")
