@@ -21,6 +21,9 @@ from annal.errors import AnnalError
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 _BUNDLED_ALIASES = {"minilm", "all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"}
 _OFFLINE_VARS = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
+# Models already loaded in this process, by (what was loaded, device, max_seq_length):
+# encoding several datasets, or a CLI called repeatedly in one process, loads once.
+_LOADED: dict[tuple[str, str | None, int | None], object] = {}
 
 
 def bundled_model_path() -> Path:
@@ -63,7 +66,9 @@ class SentenceTransformerEncoder:
     batch_size : int
         Texts per forward pass.
     normalize : bool
-        L2-normalise the vectors (cosine = dot product).
+        L2-normalise the vectors (cosine = dot product). A model whose own pipeline
+        ends in a ``Normalize`` module (all-MiniLM-L6-v2 does) stays normalised
+        either way.
     device : str or None
         ``"cpu"``, ``"cuda"``, ...; ``None`` lets sentence-transformers choose.
     max_seq_length : int or None
@@ -125,19 +130,23 @@ class SentenceTransformerEncoder:
         if getattr(self, "_model", None) is not None:
             return self._model
         _, target, online = self._resolve()
-        if not online:
-            for var in _OFFLINE_VARS:
-                os.environ[var] = "1"
-        from sentence_transformers import SentenceTransformer
+        key = (target, self.device, self.max_seq_length)
+        model = _LOADED.get(key)
+        if model is None:
+            if not online:
+                for var in _OFFLINE_VARS:
+                    os.environ[var] = "1"
+            from sentence_transformers import SentenceTransformer
 
-        _quiet_transformers()
-        try:
-            model = SentenceTransformer(target, device=self.device)
-        except Exception as exc:  # many library error types; all mean "cannot load"
-            hint = " (not a local folder; offline or not on the hub?)" if online else ""
-            raise AnnalError(f"cannot load model {self.model!r}{hint}: {exc}") from exc
-        if self.max_seq_length is not None:
-            model.max_seq_length = int(self.max_seq_length)
+            _quiet_transformers()
+            try:
+                model = SentenceTransformer(target, device=self.device)
+            except Exception as exc:  # many library error types; all mean "cannot load"
+                hint = " (not a local folder; offline or not on the hub?)" if online else ""
+                raise AnnalError(f"cannot load model {self.model!r}{hint}: {exc}") from exc
+            if self.max_seq_length is not None:
+                model.max_seq_length = int(self.max_seq_length)
+            _LOADED[key] = model
         self._model = model
         return model
 

@@ -1,0 +1,67 @@
+"""``annal embed`` through typer's CliRunner."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from annal.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def csv(tmp_path):
+    path = tmp_path / "d.csv"
+    pd.DataFrame(
+        {
+            "text": [
+                "red apple pie",
+                "green pear tart",
+                "blue sky",
+                "grey cloud",
+                "green pear tart",
+            ],
+            "label": ["fruit", "fruit", "sky", "sky", "fruit"],
+        }
+    ).to_csv(path, index=False)
+    return path
+
+
+def test_embed_writes_vectors_and_ids(csv, tmp_path):
+    out, ids = tmp_path / "o" / "x.npy", tmp_path / "ids.npy"
+    result = runner.invoke(
+        app, ["embed", str(csv), "--model", "tfidf?dim=2", "--out", str(out), "--ids-out", str(ids)]
+    )
+    assert result.exit_code == 0, result.output
+    X = np.load(out, allow_pickle=False)
+    assert X.shape == (4, 2) and X.dtype == np.float32
+    assert np.load(ids).tolist() == [0, 1, 2, 3]
+    assert "1 of 5 rows dropped" in result.output
+    assert sorted(p.name for p in out.parent.iterdir()) == ["x.npy"]
+
+
+def test_embed_demo(tmp_path):
+    out = tmp_path / "d.npy"
+    result = runner.invoke(app, ["embed", "demo", "--model", "tfidf?dim=16", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert np.load(out).shape == (3000, 16)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--model", "/no/such/model/dir"], "does not exist"),
+        (["--model", "tfidf?bogus=1"], "unknown parameter"),
+        (["--model", "missing.npy"], "no such embeddings file"),
+    ],
+)
+def test_bad_model_is_one_line_and_exit_2(csv, tmp_path, args, message):
+    out = tmp_path / "x.npy"
+    result = runner.invoke(app, ["embed", str(csv), *args, "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    lines = [ln for ln in result.output.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error:") and message in lines[0]
+    assert not out.exists()
