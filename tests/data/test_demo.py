@@ -9,7 +9,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import cross_val_score
 
 from annal.data import demo
-from annal.data.demo import TOPICS, demo_table
+from annal.data.synthetic import TOPICS, demo_table
 from annal.errors import AnnalError
 
 

@@ -241,3 +241,25 @@ def test_jsonl_list_labels(tmp_path):
     path.write_text("\n".join(json.dumps(x) for x in lines))
     ds = load_dataset(path, clean=False)
     assert ds.ids.tolist() == [0, 2, 3, 4] and ds.report.multi_label == 1
+
+
+CELL = st.one_of(
+    st.text(
+        alphabet=st.characters(blacklist_categories=("Cs", "Cc")) | st.sampled_from("\n,\"\t;|'"),
+        min_size=1,
+        max_size=20,
+    ).filter(lambda s: s.strip() == s and s),
+    st.sampled_from(["NA", "null", "None", "nan", "N/A"]),  # text, not missing values
+)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".tsv", ".jsonl", ".parquet"])
+@settings(
+    deadline=None, max_examples=15, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(texts=st.lists(CELL, min_size=2, max_size=8, unique=True))
+def test_texts_survive_every_format_exactly(tmp_path, suffix, texts):
+    labels = ["a", "b"] * (len(texts) // 2) + ["a"] * (len(texts) % 2)
+    path = write(pd.DataFrame({"text": texts, "label": labels}), tmp_path / f"p{suffix}")
+    ds = load_dataset(path, clean=False, min_class_size=1)
+    assert ds.raw_texts.tolist() == texts and ds.ids.tolist() == list(range(len(texts)))

@@ -8,7 +8,6 @@
 
 from annal.data.clean import CleanConfig, clean_text, clean_texts
 from annal.data.dataset import Dataset, DropReport
-from annal.data.demo import demo
 from annal.data.info import (
     DatasetInfo,
     DatasetSummary,
@@ -18,6 +17,7 @@ from annal.data.info import (
 )
 from annal.data.labels import apply_policy, parse_label
 from annal.data.load import build_dataset, load_dataset, resolve_source
+from annal.data.synthetic import demo
 
 __all__ = [
     "CleanConfig",

@@ -153,7 +153,7 @@ def load_dataset(
     """
     resolved = resolve_source(source, data_root)
     if resolved.path is None:
-        from annal.data.demo import demo
+        from annal.data.synthetic import demo
 
         return demo(clean=clean, label_policy=label_policy, min_class_size=min_class_size)
     frame = read_table(resolved.path)

@@ -96,8 +96,8 @@ def embed_dataset(
     if model is None or isinstance(model, str):
         path = precomputed_path(ds, model)
         if path is not None:
-            n_rows = ds.report.rows_read if ds.folder is not None or model is None else None
-            return load_embeddings(path, rows=ds.ids, n_rows=n_rows or None)
+            # Precomputed rows are aligned with the source's data rows, all of them.
+            return load_embeddings(path, rows=ds.ids, n_rows=ds.report.rows_read)
         encoder = get_encoder(model, progress=progress)
     else:
         encoder = model
