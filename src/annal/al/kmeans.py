@@ -8,6 +8,7 @@ from annal.al.geometry import as_float32
 from annal.errors import AnnalError
 
 BACKENDS = ("faiss", "sklearn")
+_CHUNK = 5  # FAISS iterations between convergence checks
 
 
 def kmeans(
@@ -18,6 +19,7 @@ def kmeans(
     backend: str = "faiss",
     max_iter: int = 100,
     init_centroids: np.ndarray | None = None,
+    tol: float = 1e-4,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Cluster the rows of ``X``.
 
@@ -33,6 +35,9 @@ def kmeans(
         Most Lloyd iterations.
     init_centroids : np.ndarray of float32, shape (k, d), optional
         Starting centroids (e.g. embedded class descriptions); only the first ``k`` are used.
+    tol : float
+        Convergence: stop once an iteration lowers the objective by less than this share
+        (the paper ran "a maximum of 100 iterations before convergence"). 0 runs all of them.
 
     Returns
     -------
@@ -48,17 +53,26 @@ def kmeans(
     if backend == "faiss":
         import faiss
 
-        km = faiss.Kmeans(
-            X.shape[1],
-            k,
-            niter=int(max_iter),
-            seed=int(seed) % (2**31),
-            verbose=False,
-            min_points_per_centroid=1,
-        )
-        km.train(X, init_centroids=init)
+        centroids, done = init, 0
+        while done < max_iter:
+            # Lloyd iterations in chunks, each continuing from the last chunk's centroids on
+            # the same (seeded) sample, until the objective stops improving.
+            step = min(_CHUNK, int(max_iter) - done)
+            km = faiss.Kmeans(
+                X.shape[1],
+                k,
+                niter=step,
+                seed=int(seed) % (2**31),
+                verbose=False,
+                min_points_per_centroid=1,
+            )
+            km.train(X, init_centroids=centroids)
+            centroids, done = km.centroids, done + step
+            obj = np.asarray(km.obj, dtype=np.float64)
+            if len(obj) >= 2 and obj[-2] - obj[-1] <= tol * abs(obj[-1]):
+                break
         _, labels = km.index.search(X, 1)
-        return as_float32(km.centroids), labels[:, 0].astype(np.int64)
+        return as_float32(centroids), labels[:, 0].astype(np.int64)
     if backend == "sklearn":
         from sklearn.cluster import KMeans
 
