@@ -61,6 +61,16 @@ def test_same_seed_same_results_and_resume_reproduces_uninterrupted_run():
         assert strip(resumed) == strip(full)
 
 
+def test_warm_start_is_an_explicit_option_that_also_resumes_exactly():
+    Xp, yp, Xt, yt = _data()
+    warm = ActiveLearningLoop("margin", initial=20, budget=10, rounds=3, seed=2, warm_start=True)
+    full = warm.run(Xp, yp, Xt, yt)
+    resumed = warm.run(Xp, yp, Xt, yt, resume=full[:2])
+    assert [r.selected_ids for r in resumed] == [r.selected_ids for r in full]
+    assert [r.f1_macro for r in resumed] == [r.f1_macro for r in full]
+    assert ActiveLearningLoop("margin").warm_start is False
+
+
 def test_resume_with_other_configuration_is_refused():
     Xp, yp, Xt, yt = _data()
     records = ActiveLearningLoop("random", initial=20, budget=10, rounds=2).run(Xp, yp, Xt, yt)

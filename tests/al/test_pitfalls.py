@@ -63,9 +63,10 @@ def test_pitfall3_distance_is_to_the_labelled_set_not_to_pool_neighbours():
     X /= np.linalg.norm(X, axis=1, keepdims=True)
     y = np.array([0, 0, 0, 1, 1, 1, 0])
     state = make_state(X, y, [0, 1, 2])
-    for aggregate in ("mean", "min", "max"):
-        picked = make_strategy("distance", aggregate=aggregate).select(state, 3, seed=0)
-        assert sorted(picked.tolist()) == [103, 104, 105]
+    for index in ("exact?metric=cosine", "faiss:flat?metric=cosine", "faiss:hnsw?M=8"):
+        for aggregate in ("mean", "min", "max"):
+            strategy = make_strategy("distance", aggregate=aggregate, index=index)
+            assert sorted(strategy.select(state, 3, seed=0).tolist()) == [103, 104, 105]
 
 
 def test_pitfall4_cluster_respects_the_budget_it_is_given_and_uses_ids_not_ranks():

@@ -221,3 +221,31 @@ def test_reprs_and_registry_errors():
         make_strategy("distance", agg="max")
     with pytest.raises(AnnalError, match="aggregate"):
         make_strategy("distance", aggregate="median").select(make_state(*blobs(9, 2), [0, 1]), 2)
+
+
+def test_cluster_descriptions_are_embedded_once_with_the_named_encoder(monkeypatch):
+    X, y = blobs(120, 2, dim=4, seed=8, spread=0.05)
+    centres = np.stack([X[y == c].mean(0) for c in range(2)])
+    calls = []
+
+    class FakeEncoder:
+        name = "fake"
+
+        def encode(self, texts):
+            calls.append(list(texts))
+            return centres[[0 if "first" in t else 1 for t in texts]]
+
+    import annal.embed
+
+    monkeypatch.setattr(annal.embed, "get_encoder", lambda spec: FakeEncoder())
+    strategy = ClusterSampling(
+        descriptions=("the second kind", "the first kind"),
+        encoder="fake",
+        backend="sklearn",
+        max_iter=1,
+    )
+    state = make_state(X, y, [0, 1, 2], n_classes=2)
+    _, labels = strategy.cluster(state, np.random.default_rng(0))
+    assert np.array_equal(labels, 1 - y[state.unlabelled_pos])  # centroid 0 = "second" = class 1
+    strategy.select(state, 5, seed=0)
+    assert calls == [["the second kind", "the first kind"]]
