@@ -59,6 +59,8 @@ def test_check_embeddings():
         check_embeddings(bad, None, "x")
     with pytest.raises(AnnalError, match="has 3 rows|have 3 rows, expected 5"):
         check_embeddings(np.ones((3, 2)), 5, "x")
+    with pytest.raises(AnnalError, match="dimension 2, expected 3"):
+        check_embeddings(np.ones((3, 2)), 3, "x", dim=3)
     with pytest.raises(AnnalError, match="2-D"):
         check_embeddings(np.ones(3), None, "x")
     with pytest.raises(AnnalError, match="floating"):

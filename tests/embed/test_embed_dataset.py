@@ -67,3 +67,6 @@ def test_pickled_or_missing_files_are_refused(tmp_path):
     np.save(tmp_path / "ok.npy", np.ones((3, 2), np.float16))
     with pytest.raises(AnnalError, match="out of range"):
         load_embeddings(tmp_path / "ok.npy", rows=np.array([0, 3]))
+    with pytest.raises(AnnalError, match="dimension 2, expected 384"):
+        load_embeddings(tmp_path / "ok.npy", dim=384)
+    assert load_embeddings(tmp_path / "ok.npy", rows=np.array([2, 0]), dim=2).shape == (2, 2)

@@ -89,7 +89,9 @@ def format_model_spec(name: str, params: dict[str, object]) -> str:
     return name + "?" + "&".join(f"{k}={fmt(v)}" for k, v in params.items())
 
 
-def check_embeddings(vectors: np.ndarray, n_rows: int | None, where: str) -> np.ndarray:
+def check_embeddings(
+    vectors: np.ndarray, n_rows: int | None, where: str, dim: int | None = None
+) -> np.ndarray:
     """Validate an embedding matrix and return it as C-contiguous float32.
 
     Parameters
@@ -99,12 +101,14 @@ def check_embeddings(vectors: np.ndarray, n_rows: int | None, where: str) -> np.
         Expected number of rows, if known.
     where : str
         Names the source in error messages.
+    dim : int or None
+        Expected dimension, if known.
 
     Raises
     ------
     AnnalError
-        Not 2-D, zero width, a wrong row count, a non-float dtype, or NaN/inf values
-        (naming the first bad row).
+        Not 2-D, zero width, a wrong row count or dimension, a non-float dtype, or
+        NaN/inf values (naming the first bad row).
     """
     arr = np.asarray(vectors)
     if arr.ndim != 2 or arr.shape[1] == 0:
@@ -115,6 +119,8 @@ def check_embeddings(vectors: np.ndarray, n_rows: int | None, where: str) -> np.
         raise AnnalError(f"{where}: embeddings must be floating point, got dtype {arr.dtype}")
     if n_rows is not None and arr.shape[0] != n_rows:
         raise AnnalError(f"{where}: embeddings have {arr.shape[0]} rows, expected {n_rows}")
+    if dim is not None and arr.shape[1] != dim:
+        raise AnnalError(f"{where}: embeddings have dimension {arr.shape[1]}, expected {dim}")
     arr = np.ascontiguousarray(arr, dtype=np.float32)
     finite = np.isfinite(arr).all(axis=1)
     if not finite.all():

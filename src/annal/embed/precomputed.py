@@ -16,6 +16,7 @@ def load_embeddings(
     *,
     rows: np.ndarray | None = None,
     n_rows: int | None = None,
+    dim: int | None = None,
 ) -> np.ndarray:
     """Load a ``.npy`` embedding matrix (float16/32/64 on disk) as float32.
 
@@ -27,6 +28,8 @@ def load_embeddings(
         Rows to take (e.g. ``Dataset.ids``); default all.
     n_rows : int, optional
         Rows the file must have (the data file's row count); checked before ``rows``.
+    dim : int, optional
+        Dimension the vectors must have.
 
     Returns
     -------
@@ -35,8 +38,8 @@ def load_embeddings(
     Raises
     ------
     AnnalError
-        Missing or unreadable file, wrong shape or row count, an id out of range,
-        NaN/inf values.
+        Missing or unreadable file, wrong shape, row count or dimension, an id out
+        of range, NaN/inf values.
     """
     path = Path(path).expanduser()
     if not path.is_file():
@@ -47,6 +50,8 @@ def load_embeddings(
         raise AnnalError(f"{path}: not a readable .npy array: {exc}") from exc
     if arr.ndim != 2:
         raise AnnalError(f"{path}: embeddings must be 2-D (rows, dim), got shape {arr.shape}")
+    if dim is not None and arr.shape[1] != dim:
+        raise AnnalError(f"{path}: embeddings have dimension {arr.shape[1]}, expected {dim}")
     if n_rows is not None and arr.shape[0] != n_rows:
         raise AnnalError(f"{path}: {arr.shape[0]} embedding rows, but the data has {n_rows} rows")
     if rows is not None:
