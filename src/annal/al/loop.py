@@ -100,6 +100,11 @@ class RoundRecord:
         return asdict(self)
 
     @classmethod
+    def scalar_fields(cls) -> tuple[str, ...]:
+        """Names of the int/float fields (one table column each), in declaration order."""
+        return tuple(f.name for f in fields(cls) if str(f.type) in ("int", "float"))
+
+    @classmethod
     def from_dict(cls, data: dict) -> RoundRecord:
         """The record back from :meth:`as_dict` output (unknown keys ignored)."""
         names = {f.name for f in fields(cls)}

@@ -24,22 +24,6 @@ from annal.cli.data import (
 )
 from annal.errors import AnnalError
 
-#: Scalar columns of the per-round table and CSV, in order.
-COLUMNS = (
-    "round",
-    "n_labelled",
-    "accuracy",
-    "f1_macro",
-    "f1_weighted",
-    "precision_macro",
-    "recall_macro",
-    "classes_covered",
-    "imbalance_ratio",
-    "fit_s",
-    "eval_s",
-    "query_s",
-)
-
 
 def parse_params(pairs: list[str]) -> dict:
     """``["aggregate=max", "n_clusters=20"]`` -> ``{"aggregate": "max", "n_clusters": 20}``.
@@ -108,7 +92,7 @@ def run(
     label_col: str = LABEL_COL_OPT,
 ) -> None:
     """Run active learning on a dataset and print one row per round."""
-    from annal.al import ActiveLearningLoop, make_strategy, stratified_split
+    from annal.al import ActiveLearningLoop, RoundRecord, make_strategy, stratified_split
     from annal.data.files import atomic_path
     from annal.embed import embed_dataset
 
@@ -150,7 +134,7 @@ def run(
         rows = []
         for rec in records:
             d = rec.as_dict()
-            row = {name: d[name] for name in COLUMNS}
+            row = {name: d[name] for name in RoundRecord.scalar_fields()}
             row.update(
                 strategy=strategy,
                 init=init,
