@@ -116,7 +116,10 @@ class FaissIndex(VectorIndex):
         faiss = import_faiss()
         index = self._index
         if self.params.get("device", "cpu") == "gpu":
-            index = faiss.index_gpu_to_cpu(index)
+            try:
+                index = faiss.index_gpu_to_cpu(index)
+            except RuntimeError:  # an id map around a GPU index: count the float32 vectors
+                return 4 * self.ntotal * self.dim
         return int(faiss.serialize_index(index).nbytes)
 
 
