@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from annal.al import INITIALIZERS, STRATEGIES, make_initializer, make_strategy
@@ -36,6 +36,10 @@ pools = st.fixed_dictionaries(
 )
 
 
+ONE_CLASS = {"n": 30, "n_classes": 1, "data_seed": 1, "labelled_share": 0.2, "budget": 7, "seed": 3}
+ALL_LEFT = {"n": 12, "n_classes": 3, "data_seed": 2, "labelled_share": 0.5, "budget": 70, "seed": 4}
+
+
 def _build(p):
     X, y = blobs(p["n"], p["n_classes"], dim=6, seed=p["data_seed"])
     y = y % p["n_classes"]
@@ -47,6 +51,8 @@ def _build(p):
 @pytest.mark.parametrize(("name", "params"), VARIANTS, ids=lambda v: str(v))
 @settings(deadline=None, max_examples=20)
 @given(p=pools)
+@example(p=ONE_CLASS)
+@example(p=ALL_LEFT)
 def test_every_strategy_returns_exactly_the_budget_of_unique_unlabelled_ids(name, params, p):
     state = _build(p)
     strategy = make_strategy(name, **params)
@@ -63,6 +69,8 @@ def test_every_strategy_returns_exactly_the_budget_of_unique_unlabelled_ids(name
 @pytest.mark.parametrize("name", sorted(INITIALIZERS))
 @settings(deadline=None, max_examples=25)
 @given(p=pools)
+@example(p=ONE_CLASS)
+@example(p=ALL_LEFT)
 def test_every_initialiser_returns_exactly_the_size_of_unique_pool_ids(name, p):
     X, y = blobs(p["n"], p["n_classes"], dim=6, seed=p["data_seed"])
     ids = np.arange(p["n"], dtype=np.int64) * 5 + 3
