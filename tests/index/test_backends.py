@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from annal.errors import AnnalError
 from annal.index import make_index
@@ -178,3 +180,27 @@ def test_importing_annal_index_does_not_import_faiss():
 def test_clustered_helper_is_clustered():
     x = clustered(300, 8, 3, seed=0, spread=0.01)
     assert len(np.unique(np.round(x[:, 0], 0))) <= 3
+
+
+@settings(deadline=None, max_examples=40)
+@given(
+    n=st.integers(1, 60),
+    nq=st.integers(1, 8),
+    d=st.integers(1, 6),
+    k=st.integers(1, 80),
+    metric=st.sampled_from(METRICS),
+    seed=st.integers(0, 2**16),
+)
+def test_exact_matches_numpy_sort_for_any_shape(n, nq, d, k, metric, seed):
+    rng = np.random.default_rng(seed)
+    base = rng.standard_normal((n, d)).astype(np.float32)
+    queries = rng.standard_normal((nq, d)).astype(np.float32)
+    ids = rng.permutation(10 * n)[:n]
+    dist, found = make_index(f"exact?metric={metric}&block=3").build(base, ids).search(queries, k)
+    assert dist.shape == found.shape == (nq, min(k, n))
+    ref = reference(base.astype(np.float64), queries.astype(np.float64), metric)
+    expected = np.sort(ref, axis=1)[:, : min(k, n)]
+    np.testing.assert_allclose(dist, expected, rtol=1e-4, atol=1e-4)
+    position = {int(i): p for p, i in enumerate(ids)}
+    got = np.take_along_axis(ref, np.vectorize(position.__getitem__)(found), axis=1)
+    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-4)
