@@ -66,10 +66,13 @@ class LocalBackend:
         from joblib.externals.loky import get_reusable_executor
 
         self._tmp = Path(tempfile.mkdtemp(prefix="annal-run-"))
-        self._manager = multiprocessing.get_context("spawn").Manager()
+        # fork: the manager only serves a queue; spawn would re-import the caller's __main__
+        self._manager = multiprocessing.get_context("fork").Manager()
         self._queue = self._manager.Queue()
         env = dict.fromkeys(_THREAD_ENV, str(self.threads))
-        self._executor = get_reusable_executor(max_workers=self.jobs, env=env, reuse=False)
+        # Reused across runs of one process (warm workers skip the heavy imports); idle
+        # workers exit after `timeout` seconds, and all of them when the driver dies.
+        self._executor = get_reusable_executor(max_workers=self.jobs, env=env, timeout=120)
 
     def put_data(self, name: str, arrays: dict[str, np.ndarray]) -> str:
         """Write a dataset's arrays once; the workers load them by path."""
@@ -101,10 +104,12 @@ class LocalBackend:
         exc = future.exception()
         return True, None if exc is None else f"{type(exc).__name__}: {exc}"
 
-    def shutdown(self) -> None:
-        """Stop the workers and remove the temporary arrays."""
+    def shutdown(self, *, kill_workers: bool = False) -> None:
+        """Stop the queue and remove the temporary arrays; the idle workers stay for reuse
+        unless ``kill_workers`` (they exit by themselves after two idle minutes)."""
         if self._executor is not None:
-            self._executor.shutdown(wait=True, kill_workers=True)
+            if kill_workers:
+                self._executor.shutdown(wait=True, kill_workers=True)
             self._executor = None
         if self._manager is not None:
             self._manager.shutdown()
@@ -195,8 +200,8 @@ class RayBackend:
             return True, f"{type(exc).__name__}: {exc}"
         return True, None
 
-    def shutdown(self) -> None:
-        """Drop the queue; stop Ray if this backend started it."""
+    def shutdown(self, *, kill_workers: bool = False) -> None:
+        """Drop the queue; stop Ray if this backend started it (its tasks with it)."""
         import ray
 
         if self._queue is not None:

@@ -116,6 +116,27 @@ def open_store(out: Path, config: Config, *, force: bool = False) -> ResultsStor
     return store
 
 
+def check_components(config: Config) -> None:
+    """Build every strategy and the classifier once, so a bad parameter fails before any work.
+
+    Raises
+    ------
+    AnnalError
+        Naming the strategy (by its key) or the classifier.
+    """
+    from annal.al import make_classifier, make_strategy
+
+    for key, strat in config.strategies().items():
+        try:
+            make_strategy(strat.name, **strat.params)
+        except (AnnalError, TypeError, ValueError) as exc:
+            raise AnnalError(f"config: strategy {key!r}: {exc}") from None
+    try:
+        make_classifier(config.classifier, 0)
+    except AnnalError as exc:
+        raise AnnalError(f"config: classifier: {exc}") from None
+
+
 def _task_fields(config: Config, cell: Cell, prep: PreparedDataset, versions: dict) -> dict:
     strat = config.strategies()[cell.strategy]
     train_pos, test_pos = prep.splits[cell.seed]
@@ -216,6 +237,7 @@ def run_experiment(
     console = console or Console(stderr=True)
     out = Path(out)
     executor = make_backend(backend, jobs=jobs, address=address)
+    check_components(config)
     cells = expand_grid(config)
     summary = RunSummary(out=out, total=len(cells))
     with open_store(out, config, force=force) as store:
@@ -298,6 +320,7 @@ def _execute(
         tasks.append((task, cell.dataset))
     n_rounds = sum(max(0, expected[k] - seen[k]) for k in expected)
     executor.start()
+    finished = False
     try:
         handles = {k: executor.put_data(k, p.arrays()) for k, p in preps.items()}
         futures = {}
@@ -336,5 +359,6 @@ def _execute(
                         handle(msg)
                     if cell in open_cells:  # the worker died without a word
                         handle(("failed", cell, error or "worker ended without reporting"))
+        finished = True
     finally:
-        executor.shutdown()
+        executor.shutdown(kill_workers=not finished)

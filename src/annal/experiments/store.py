@@ -205,10 +205,8 @@ class ResultsStore:
         if row is not None:
             return int(row["run_id"])
         cols = ["cell", *fields]
-        vals = [cell] + [
-            json.dumps(_jsonable(v)) if isinstance(v, (dict, list, tuple)) else _jsonable(v)
-            for v in fields.values()
-        ]
+        plain = [_jsonable(v) for v in fields.values()]
+        vals = [cell] + [json.dumps(v) if isinstance(v, (dict, list)) else v for v in plain]
         with self._tx() as con:
             cur = con.execute(
                 f"INSERT INTO runs ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", vals

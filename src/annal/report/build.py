@@ -79,7 +79,7 @@ def build_document(run_dir: str | Path) -> Document:
         "the 95% confidence interval (Student t). Only finished runs are counted."
     )
     _tables(doc, done, config, datasets, order, pairs, base_init)
-    _figures(doc, done, ds_info, datasets, base_init)
+    _figures(doc, done, ds_info, datasets, base_init, figures.strategy_colors(order))
     failed = runs[runs["status"] == "failed"]
     if len(failed):
         doc.heading("Failed runs")
@@ -126,12 +126,12 @@ def _tables(doc, done, config, datasets, order, pairs, base_init) -> None:
         doc.table(diffs)
 
 
-def _figures(doc, done, ds_info, datasets, base_init) -> None:
+def _figures(doc, done, ds_info, datasets, base_init, colors) -> None:
     doc.heading("Learning curves")
     for d in datasets:
         doc.figure(
             f"curves_{d}.png",
-            figures.learning_curves(done, d, base_init),
+            figures.learning_curves(done, d, base_init, colors),
             f"{d}: accuracy, macro F1, precision and recall per labelled count",
         )
     doc.heading("Label distribution")
@@ -146,7 +146,7 @@ def _figures(doc, done, ds_info, datasets, base_init) -> None:
     for d in datasets:
         doc.figure(
             f"coverage_time_{d}.png",
-            figures.coverage_and_time(done, d, base_init),
+            figures.coverage_and_time(done, d, base_init, colors),
             f"{d}: classes covered per round; seconds per round by phase",
         )
 

@@ -25,6 +25,14 @@ METRICS = {
 }
 
 
+def strategy_colors(strategies: list[str]) -> dict[str, str]:
+    """One fixed colour per strategy (config order), the same in every figure."""
+    palette = plt.get_cmap("tab10").colors
+    return {
+        s: matplotlib.colors.to_hex(palette[i % len(palette)]) for i, s in enumerate(strategies)
+    }
+
+
 def _png(fig: plt.Figure) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
@@ -36,7 +44,7 @@ def _line_label(strategy: str, init: str, baseline_init: str) -> str:
     return strategy if init == baseline_init else f"{strategy} (init {init})"
 
 
-def learning_curves(rounds: pd.DataFrame, dataset: str, init: str) -> bytes:
+def learning_curves(rounds: pd.DataFrame, dataset: str, init: str, colors: dict[str, str]) -> bytes:
     """Accuracy, macro F1, precision and recall against labelled count, one line per strategy.
 
     Parameters
@@ -45,6 +53,8 @@ def learning_curves(rounds: pd.DataFrame, dataset: str, init: str) -> bytes:
         Stored rounds (one row per dataset, strategy, init, seed, round).
     dataset, init : str
         Which dataset, and which initialisation's runs to draw.
+    colors : dict
+        ``strategy -> colour`` (see :func:`strategy_colors`).
     """
     sub = rounds[(rounds["dataset"] == dataset) & (rounds["init"] == init)]
     fig, axes = plt.subplots(2, 2, figsize=(11, 7.5), sharex=True)
@@ -52,8 +62,11 @@ def learning_curves(rounds: pd.DataFrame, dataset: str, init: str) -> bytes:
         c = curves(sub, metric)
         for strategy, g in c.groupby("strategy", sort=True):
             x, m, ci = g["n_labelled"], g["mean"], g["ci"].fillna(0.0)
-            (line,) = ax.plot(x, m, marker=".", lw=1.4, label=strategy)
-            ax.fill_between(x, m - ci, m + ci, color=line.get_color(), alpha=0.18, lw=0)
+            color = colors.get(strategy)
+            ax.plot(x, m, marker=".", lw=1.4, label=strategy, color=color)
+            lo, hi = (m - ci).clip(lower=0.0), (m + ci).clip(upper=1.0)
+            ax.fill_between(x, lo, hi, color=color, alpha=0.12, lw=0)
+        ax.set_ylim(0.0, 1.0)
         ax.set_title(title)
         ax.set_xlabel("labelled texts")
         ax.grid(alpha=0.3)
@@ -86,7 +99,9 @@ def label_distributions(datasets: dict[str, dict]) -> bytes:
     return _png(fig)
 
 
-def coverage_and_time(rounds: pd.DataFrame, dataset: str, baseline_init: str) -> bytes:
+def coverage_and_time(
+    rounds: pd.DataFrame, dataset: str, baseline_init: str, colors: dict[str, str]
+) -> bytes:
     """Left: classes covered by the labelled set per round. Right: seconds per round by phase
     (classifier fit, query), mean over rounds and seeds."""
     sub = rounds[rounds["dataset"] == dataset]
