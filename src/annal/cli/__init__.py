@@ -7,7 +7,6 @@ every command is one call into a module usable without the CLI. A user error
 
 from __future__ import annotations
 
-import click
 import typer
 from rich.console import Console
 from typer.core import TyperGroup
@@ -20,12 +19,13 @@ err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 class AnnalGroup(TyperGroup):
     """A command group that turns :class:`AnnalError` into ``error: ...`` and exit 2."""
 
-    def invoke(self, ctx: click.Context):  # noqa: D102
+    def invoke(self, ctx):  # noqa: D102
         try:
             return super().invoke(ctx)
         except AnnalError as exc:
             err_console.print(f"[bold red]error:[/bold red] {exc}")
-            raise click.exceptions.Exit(2) from None
+            # typer vendors its own click: only typer.Exit is understood here.
+            raise typer.Exit(2) from None
 
 
 def sub_app(help: str) -> typer.Typer:
