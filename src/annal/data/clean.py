@@ -50,7 +50,8 @@ class CleanConfig:
         character (categories ``P*`` and ``S*``) by a space.
     stopwords : bool
         Drop English stopwords (scikit-learn's list, or ``stopword_list``). Matching
-        is case-insensitive, so it works with ``lowercase=False`` too.
+        is case-insensitive, so it works with ``lowercase=False`` too. The remaining
+        words are re-joined with single spaces.
     whitespace : bool
         Collapse whitespace runs to one space and strip both ends.
     stopword_list : frozenset of str or None
