@@ -4,9 +4,10 @@ Greedy k-center repeatedly takes the unlabelled row farthest from its nearest la
 row. The min-distance of every row to the centers is computed once with a blocked matmul and
 then only ever lowered. Instead of a full pass over the pool per pick, a candidate set (the rows
 with the largest min-distance) is kept exact after every pick with a small matrix-vector
-product; the rest of the pool is only brought up to date, with one matmul against all centers
-picked since, when the best candidate falls below the largest stale value (stale values are
-upper bounds because min-distances only decrease). The picks are those of plain greedy k-center.
+product; other rows keep their last value, an upper bound since min-distances only decrease,
+and are brought up to date (largest bounds first, one matmul against the centers they miss)
+only when the best candidate falls below the largest bound. The picks are those of plain
+greedy k-center; the work is the n x m matmul plus a small fraction of n x k.
 """
 
 from __future__ import annotations
@@ -17,6 +18,16 @@ from annal.al.geometry import aggregate_distance
 from annal.al.state import PoolState
 from annal.al.strategies.base import Strategy
 from annal.errors import AnnalError
+
+
+def _to_point(Vc: np.ndarray, sq: np.ndarray | None, v: np.ndarray, metric: str) -> np.ndarray:
+    """Distance of every row of ``Vc`` (c, d) to ``v`` (d,); ``sq`` = squared row norms (l2)."""
+    dots = Vc @ v
+    if metric == "cosine":
+        return 1.0 - dots
+    if metric == "ip":
+        return -dots
+    return np.maximum(sq - 2.0 * dots + float(v @ v), 0.0)
 
 
 def k_center_greedy(
@@ -35,7 +46,7 @@ def k_center_greedy(
         Candidate rows (unit rows for ``cosine``).
     min_dist : np.ndarray of float32, shape (n,)
         Distance of every row to its nearest existing center (+inf when there is none);
-        updated in place.
+        updated in place (picked rows become -inf).
     k : int
         Picks, ``k <= n``.
     metric : {"cosine", "ip", "l2"}
@@ -46,37 +57,51 @@ def k_center_greedy(
     -------
     np.ndarray of int64, shape (k,)
         Row indices into ``V`` in pick order.
+
+    Notes
+    -----
+    Rows outside the candidate set are "stale": their ``min_dist`` is an upper bound that
+    accounts for the centers up to ``synced[i]``. When the best candidate falls below the
+    largest stale bound, the stale rows with the largest bounds are brought up to date (one
+    matmul against the centers they miss) and merged with the candidates; the best ``c`` of
+    those stay candidates. Each (row, center) distance is computed at most once.
     """
     n = len(V)
     c = min(n, n_candidates or max(4 * k, 1024))
     picked: list[int] = []
-    synced = 0  # every non-candidate's min_dist accounts for picked[:synced]
-    cand = np.empty(0, dtype=np.int64)
-    cand_vectors = V[cand]
+    synced = np.zeros(n, dtype=np.int64)
     is_cand = np.zeros(n, dtype=bool)
-    bound = np.inf  # upper bound of the min_dist of every non-candidate
+    cand = np.empty(0, dtype=np.int64)
+    cand_vectors, cand_sq = V[cand], None
+    bound = np.inf
     while len(picked) < k:
-        best = int(cand[np.argmax(min_dist[cand])]) if len(cand) else -1
-        if best >= 0 and min_dist[best] >= bound and min_dist[best] > -np.inf:
-            picked.append(best)
-            near = aggregate_distance(
-                cand_vectors, V[best][None, :], metric=metric, aggregate="min"
-            )
-            np.minimum(min_dist[cand], near, out=near)
-            min_dist[cand] = near
-            min_dist[best] = -np.inf
-            continue
-        # Bring the stale rows up to date with the centers picked since, then re-choose.
+        if len(cand):
+            at = int(np.argmax(min_dist[cand]))
+            best = int(cand[at])
+            if min_dist[best] >= bound and min_dist[best] > -np.inf:
+                picked.append(best)
+                near = _to_point(cand_vectors, cand_sq, V[best], metric)
+                np.minimum(min_dist[cand], near, out=near)
+                min_dist[cand] = near
+                min_dist[best] = -np.inf
+                continue
+        # Refresh: the stale rows with the largest bounds join the candidates, exactly.
         stale = np.flatnonzero(~is_cand & (min_dist > -np.inf))
-        if synced < len(picked) and len(stale):
-            centers = V[np.asarray(picked[synced:], dtype=np.int64)]
-            new = aggregate_distance(V[stale], centers, metric=metric, aggregate="min")
-            min_dist[stale] = np.minimum(min_dist[stale], new)
-        synced = len(picked)
-        cand = np.argpartition(-min_dist, c - 1)[:c] if c < n else np.arange(n)
-        cand_vectors = V[cand]
+        top = stale[np.argpartition(-min_dist[stale], c - 1)[:c]] if len(stale) > c else stale
+        for since in np.unique(synced[top]):
+            rows = top[synced[top] == since]
+            if since < len(picked):
+                centers = V[np.asarray(picked[since:], dtype=np.int64)]
+                new = aggregate_distance(V[rows], centers, metric=metric, aggregate="min")
+                min_dist[rows] = np.minimum(min_dist[rows], new)
+        merged = np.concatenate([cand[min_dist[cand] > -np.inf], top])
+        synced[merged] = len(picked)
+        keep = merged[np.argpartition(-min_dist[merged], c - 1)[:c]] if len(merged) > c else merged
         is_cand[:] = False
-        is_cand[cand] = True
+        is_cand[keep] = True
+        cand = keep
+        cand_vectors = V[cand]
+        cand_sq = np.einsum("ij,ij->i", cand_vectors, cand_vectors) if metric == "l2" else None
         rest = min_dist[~is_cand]
         bound = float(rest.max()) if len(rest) else -np.inf
     return np.asarray(picked, dtype=np.int64)
