@@ -26,7 +26,7 @@ def tiny_config(**over):
     return parse_config({k: v for k, v in data.items() if v is not None})
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def make_config():
     """Factory of tiny configs (keyword overrides of the top-level keys)."""
     return tiny_config

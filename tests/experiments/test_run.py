@@ -19,21 +19,30 @@ from annal.experiments.prepare import prepare_dataset
 runner = CliRunner()
 
 
-def test_fairness_same_split_and_initial_set_across_strategies(tmp_path, make_config):
-    cfg = make_config(
-        seeds=[0, 1],
-        experiments=[
-            {"name": "a", "strategies": ["random", "margin", "entropy"], "inits": ["random"]},
-            {
-                "name": "b",
-                "strategies": ["random", "margin"],
-                "inits": ["random", "class-coverage"],
-            },
-        ],
-    )
-    summary = run_experiment(cfg, tmp_path, jobs=2, progress=False)
+FAIR_GRID = {
+    "seeds": [0, 1],
+    "experiments": [
+        {"name": "a", "strategies": ["random", "margin", "entropy"], "inits": ["random"]},
+        {"name": "b", "strategies": ["random", "margin"], "inits": ["random", "class-coverage"]},
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def fair_run(tmp_path_factory, make_config):
+    """One 2-worker run of a 10-cell grid, shared by the tests below."""
+    out = tmp_path_factory.mktemp("fair")
+    with pytest.MonkeyPatch.context() as mp:  # module scope: keep the cache private here too
+        mp.setenv("ANNAL_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+        cfg = make_config(**FAIR_GRID)
+        summary = run_experiment(cfg, out, jobs=2, progress=False)
+    return cfg, out, summary
+
+
+def test_fairness_same_split_and_initial_set_across_strategies(fair_run):
+    cfg, out, summary = fair_run
     assert summary.ok and summary.done == 2 * 5 and summary.skipped == 0
-    with ResultsStore.existing(tmp_path) as store:
+    with ResultsStore.existing(out) as store:
         runs = store.runs()
         rounds = store.rounds_frame()
     assert set(runs["status"]) == {"done"}
@@ -58,8 +67,11 @@ def test_fairness_same_split_and_initial_set_across_strategies(tmp_path, make_co
     assert (rounds.groupby(["strategy", "init", "seed"]).size() == 4).all()
     assert rounds[rounds["round"] == 0]["n_labelled"].eq(30).all()
 
-    again = run_experiment(cfg, tmp_path, jobs=2, progress=False)
-    assert again.skipped == 10 and again.done == 0
+
+def test_rerun_skips_finished_cells(fair_run):
+    cfg, out, _ = fair_run
+    again = run_experiment(cfg, out, jobs=2, progress=False)
+    assert again.skipped == 10 and again.done == 0 and again.ok
 
 
 def test_a_failing_cell_is_recorded_and_the_others_finish(tmp_path, make_config):
@@ -153,13 +165,22 @@ def test_cli_run_export_report_and_config_show(tmp_path, make_config):
     assert bad.exit_code == 2 and "not a preset" in bad.output
 
 
-def test_local_backend_numbers_do_not_depend_on_jobs(tmp_path, make_config):
-    cfg = make_config()
-    run_experiment(cfg, tmp_path / "a", jobs=1, progress=False)
-    run_experiment(cfg, tmp_path / "b", jobs=2, progress=False)
+def test_numbers_depend_neither_on_jobs_nor_on_the_rest_of_the_grid(
+    tmp_path, fair_run, make_config
+):
+    _, fair_out, _ = fair_run
+    sub = make_config(seeds=[1], strategies=["margin"], experiments=None)
+    run_experiment(sub, tmp_path, jobs=1, progress=False)
     frames = []
-    for d in ("a", "b"):
-        with ResultsStore.existing(tmp_path / d) as store:
-            frames.append(store.rounds_frame().drop(columns=["fit_s", "query_s"]))
+    for d in (tmp_path, fair_out):
+        with ResultsStore.existing(d) as store:
+            df = store.rounds_frame()
+        df = df[(df.strategy == "margin") & (df.init == "random") & (df.seed == 1)]
+        frames.append(
+            df.drop(columns=["fit_s", "query_s", "config_hash", "experiments"]).reset_index(
+                drop=True
+            )
+        )
+    assert len(frames[0]) == 4
     pd.testing.assert_frame_equal(*frames)
     assert np.isfinite(frames[0]["f1_macro"]).all()

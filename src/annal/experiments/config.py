@@ -23,20 +23,18 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from annal.al.registry import INITIALIZERS, STRATEGIES
 from annal.errors import AnnalError
 
-STRATEGY_NAMES = (
-    "random",
-    "least-confident",
-    "margin",
-    "entropy",
-    "distance",
-    "cluster",
-    "combined",
-    "coreset",
-    "cluster-margin",
-)
-INIT_NAMES = ("random", "class-coverage", "cluster-coverage", "combined")
+STRATEGY_NAMES: tuple[str, ...] = tuple(STRATEGIES)
+INIT_NAMES: tuple[str, ...] = tuple(INITIALIZERS)
+
+
+def _named(v: Any) -> Any:
+    """YAML shorthand: a bare string in a list stands for ``{"name": string}``."""
+    if isinstance(v, list):
+        return [{"name": s} if isinstance(s, str) else s for s in v]
+    return v
 
 
 class _Strict(BaseModel):
@@ -136,12 +134,7 @@ class ExperimentConfig(_Strict):
     strategies: list[StrategyConfig] = Field(min_length=1)
     inits: list[str] = Field(default_factory=lambda: ["random"], min_length=1)
 
-    @field_validator("strategies", mode="before")
-    @classmethod
-    def _names_to_dicts(cls, v: Any) -> Any:
-        if isinstance(v, list):
-            return [{"name": s} if isinstance(s, str) else s for s in v]
-        return v
+    _strategy_names = field_validator("strategies", mode="before")(_named)
 
     @field_validator("inits")
     @classmethod
@@ -167,12 +160,7 @@ class Config(_Strict):
     baseline: str = "random"
     experiments: list[ExperimentConfig] = Field(min_length=1)
 
-    @field_validator("datasets", mode="before")
-    @classmethod
-    def _dataset_names(cls, v: Any) -> Any:
-        if isinstance(v, list):
-            return [{"name": d} if isinstance(d, str) else d for d in v]
-        return v
+    _dataset_names = field_validator("datasets", mode="before")(_named)
 
     @field_validator("seeds", mode="before")
     @classmethod
