@@ -2,7 +2,7 @@
 
 An adapter turns one peer library's query strategy into the benchmark's common call::
 
-    prepare(X, labelled, batch, *, proba=None, seed=0, options=None) -> run
+    prepare(X, labelled, batch, *, proba=None, seed=0) -> run
     run() -> np.ndarray[int64] (batch,)   # positions into X, unlabelled, unique
 
 ``X`` is the pool (float32, (n, d), unit rows), ``labelled`` the labelled positions (int64,
@@ -92,13 +92,16 @@ class Peer:
     module : str
         The peer library's import name (to test availability).
     prepare : callable
-        ``prepare(X, labelled, batch, *, proba, seed, options) -> run``.
+        ``prepare(X, labelled, batch, *, proba, seed) -> run``.
     truncation : str
-        How a too-slow call is shortened for a lower-bound timing: ``picks`` (a greedy
-        strategy: fewer picks, time scaled by a linear fit over the pick count) or ``kmeans``
-        (the peer's k-means stopped after one iteration) or ``none``.
+        ``picks`` for a greedy strategy (one pick after another; a too-slow call can be
+        measured on fewer picks and extended), else ``none``.
     needs_proba : bool
         Whether the strategy reads the classifier's probabilities.
+    min_flops : callable
+        ``min_flops(n, m, d, batch) -> float``: the multiply-adds (x2) the peer's algorithm
+        cannot avoid for a pool of ``n`` rows with ``m`` labelled. Divided by the machine's
+        measured matmul speed it is a floor of the peer's time (see :mod:`peers.flops`).
     """
 
     implementation: str
@@ -109,6 +112,7 @@ class Peer:
     truncation: str = "none"
     needs_proba: bool = False
     distribution: str = field(default="")
+    min_flops: Callable[[int, int, int, int], float] = field(default=lambda n, m, d, b: 0.0)
 
     def available(self) -> tuple[bool, str]:
         """Whether the peer imports here, and its version or the import error text."""

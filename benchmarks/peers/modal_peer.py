@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import flops
 from .base import Peer, Run, fixed_proba, unlabelled_positions
 
 
-def prepare_margin(X, labelled, batch, *, proba=None, seed=0, options=None) -> Run:
+def prepare_margin(X, labelled, batch, *, proba=None, seed=0) -> Run:
     """modAL ``margin_sampling(classifier, X_unlabelled, n_instances=batch)``."""
     from modAL.uncertainty import margin_sampling
 
@@ -26,7 +27,7 @@ def prepare_margin(X, labelled, batch, *, proba=None, seed=0, options=None) -> R
     return run
 
 
-def prepare_ranked_batch(X, labelled, batch, *, proba=None, seed=0, options=None) -> Run:
+def prepare_ranked_batch(X, labelled, batch, *, proba=None, seed=0) -> Run:
     """modAL ranked batch: ``uncertainty_batch_sampling(learner, X_unlabelled, batch)``.
 
     Greedy: each pick scores every unlabelled row by its distance to the labelled set plus
@@ -63,5 +64,6 @@ PEERS = (
         prepare_ranked_batch,
         truncation="picks",
         needs_proba=True,
+        min_flops=flops.greedy_recompute,
     ),
 )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import flops
 from .base import Peer, Run, fixed_proba, unlabelled_positions
 
 
@@ -17,7 +18,7 @@ def _y(n: int, labelled: np.ndarray) -> np.ndarray:
     return y
 
 
-def prepare_coreset(X, labelled, batch, *, proba=None, seed=0, options=None) -> Run:
+def prepare_coreset(X, labelled, batch, *, proba=None, seed=0) -> Run:
     """scikit-activeml ``CoreSet()`` (k-center greedy, euclidean)."""
     from skactiveml.pool import CoreSet
 
@@ -29,26 +30,20 @@ def prepare_coreset(X, labelled, batch, *, proba=None, seed=0, options=None) -> 
     return run
 
 
-def prepare_typiclust(X, labelled, batch, *, proba=None, seed=0, options=None) -> Run:
-    """scikit-activeml ``TypiClust()``: k-means with k = m + batch over the whole pool.
-
-    ``options={"kmeans_max_iter": 1}`` stops its k-means after one iteration (lower bound).
-    """
+def prepare_typiclust(X, labelled, batch, *, proba=None, seed=0) -> Run:
+    """scikit-activeml ``TypiClust()``: k-means with k = m + batch over the whole pool."""
     from skactiveml.pool import TypiClust
-    from sklearn.cluster import KMeans
 
     y = _y(len(X), labelled)
-    max_iter = (options or {}).get("kmeans_max_iter")
-    algo_dict = {} if max_iter is None else {"max_iter": max_iter}
 
     def run() -> np.ndarray:
-        strategy = TypiClust(random_state=seed, cluster_algo=KMeans, cluster_algo_dict=algo_dict)
+        strategy = TypiClust(random_state=seed)
         return np.asarray(strategy.query(X, y, batch_size=batch))
 
     return run
 
 
-def prepare_margin(X, labelled, batch, *, proba=None, seed=0, options=None) -> Run:
+def prepare_margin(X, labelled, batch, *, proba=None, seed=0) -> Run:
     """scikit-activeml ``UncertaintySampling(method='margin_sampling')``, ``fit_clf=False``."""
     from skactiveml.classifier import SklearnClassifier
     from skactiveml.pool import UncertaintySampling
@@ -82,8 +77,19 @@ def _peer(strategy, label, prepare, **kw) -> Peer:
 
 
 PEERS = (
-    _peer("coreset", "CoreSet()", prepare_coreset, truncation="picks"),
-    _peer("cluster", "TypiClust()", prepare_typiclust, truncation="kmeans"),
+    _peer(
+        "coreset",
+        "CoreSet()",
+        prepare_coreset,
+        truncation="picks",
+        min_flops=flops.greedy_incremental,
+    ),
+    _peer(
+        "cluster",
+        "TypiClust()",
+        prepare_typiclust,
+        min_flops=flops.typiclust,
+    ),
     _peer(
         "margin",
         "UncertaintySampling(method='margin_sampling')",

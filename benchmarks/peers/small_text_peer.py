@@ -12,6 +12,7 @@ from unittest import mock
 
 import numpy as np
 
+from . import flops
 from .base import Peer, Run, fixed_proba, unlabelled_positions
 
 
@@ -22,7 +23,7 @@ def _embedding_inputs(X: np.ndarray, labelled: np.ndarray):
     return unl, emb, y
 
 
-def prepare_greedy_coreset(X, labelled, batch, *, proba=None, seed=0, options=None) -> Run:
+def prepare_greedy_coreset(X, labelled, batch, *, proba=None, seed=0) -> Run:
     """small-text ``GreedyCoreset()`` (default: euclidean, normalize=True)."""
     from small_text.query_strategies import GreedyCoreset
 
@@ -37,35 +38,32 @@ def prepare_greedy_coreset(X, labelled, batch, *, proba=None, seed=0, options=No
     return run
 
 
-def prepare_embedding_kmeans(X, labelled, batch, *, proba=None, seed=0, options=None) -> Run:
+def prepare_embedding_kmeans(X, labelled, batch, *, proba=None, seed=0) -> Run:
     """small-text ``EmbeddingKMeans()``: scikit-learn k-means with k = batch on the unlabelled.
 
-    ``options={"kmeans_max_iter": 1}`` stops its k-means after one iteration (lower bound).
+    Its ``KMeans(n_clusters=n)`` gets ``random_state=seed`` so repeated runs do the same work.
     """
     from sklearn.cluster import KMeans
     from small_text.query_strategies import EmbeddingKMeans
 
     unl, emb, y = _embedding_inputs(X, labelled)
     strategy = EmbeddingKMeans()
-    max_iter = (options or {}).get("kmeans_max_iter")
 
-    class CappedKMeans(KMeans):
+    class SeededKMeans(KMeans):
         def __init__(self, n_clusters=8, **kw):
             kw.setdefault("random_state", seed)
-            if max_iter is not None:
-                kw["max_iter"] = max_iter
             super().__init__(n_clusters=n_clusters, **kw)
 
     def run() -> np.ndarray:
-        # EmbeddingKMeans imports KMeans inside ``sample``; the seeded (and, for a lower
-        # bound, capped) subclass is what it finds there.
-        with mock.patch("sklearn.cluster.KMeans", CappedKMeans):
+        # EmbeddingKMeans imports KMeans inside ``sample``; the seeded subclass is what it
+        # finds there.
+        with mock.patch("sklearn.cluster.KMeans", SeededKMeans):
             return np.asarray(strategy.query(None, X, unl, labelled, y, n=batch, embeddings=emb))
 
     return run
 
 
-def prepare_breaking_ties(X, labelled, batch, *, proba=None, seed=0, options=None) -> Run:
+def prepare_breaking_ties(X, labelled, batch, *, proba=None, seed=0) -> Run:
     """small-text ``BreakingTies()`` on the shared probabilities."""
     from small_text.query_strategies import BreakingTies
 
@@ -87,7 +85,18 @@ def _peer(strategy, label, prepare, **kw) -> Peer:
 
 
 PEERS = (
-    _peer("coreset", "GreedyCoreset()", prepare_greedy_coreset, truncation="picks"),
-    _peer("cluster", "EmbeddingKMeans()", prepare_embedding_kmeans, truncation="kmeans"),
+    _peer(
+        "coreset",
+        "GreedyCoreset()",
+        prepare_greedy_coreset,
+        truncation="picks",
+        min_flops=flops.greedy_recompute,
+    ),
+    _peer(
+        "cluster",
+        "EmbeddingKMeans()",
+        prepare_embedding_kmeans,
+        min_flops=flops.embedding_kmeans,
+    ),
     _peer("margin", "BreakingTies()", prepare_breaking_ties, needs_proba=True),
 )

@@ -1,0 +1,390 @@
+"""End to end: one paper-protocol run (pool 25k, 250 initial + 20 x 500, margin), timed by part.
+
+Data: the real ``emotion`` and ``banking77`` datasets (loaded with :func:`annal.data.load_dataset`,
+so cleaned and de-duplicated; their precomputed MiniLM vectors via
+:func:`annal.embed.embed_dataset`), classes ``dataset:label`` (83), a seeded subsample of
+31,250 rows split 80/20 (stratified) into a 25,000-row pool and a 6,250-row test set.
+d = 384 is MiniLM itself; d = 768 maps every unit vector ``x`` to ``[x, x Q] / sqrt(2)`` with
+``Q`` a seeded random orthogonal 384 x 384 matrix: every cosine similarity is unchanged, the
+768 columns are all distinct, and every matrix product costs twice as much.
+
+Time is split into ``fit`` (the classifier, fresh every round), ``predict`` (its probabilities
+on the unlabelled pool, what margin needs), ``select`` (the strategy itself, ``query_s`` minus
+``predict``) and ``evaluate`` (predicting the test set and the metrics). The classifiers are
+``sgd`` (annal's default, the paper's) and the fastest candidate whose macro-F1 stays within
+one point of ``sgd``'s final one. Candidates are screened by one fit on the final labelled set
+of the ``sgd`` run, then the chosen one runs the whole protocol.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+import os
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+
+BENCH_DIR = Path(__file__).resolve().parent
+if str(BENCH_DIR) not in sys.path:
+    sys.path.insert(0, str(BENCH_DIR))
+
+from selection import RESULTS_DIR, shared_datasets_root  # noqa: E402
+
+END_TO_END_CSV = RESULTS_DIR / "end_to_end.csv"
+E2E_DATASETS = ("emotion", "banking77")
+POOL_SIZE, TEST_SIZE = 25_000, 6_250
+
+#: Seconds spent in ``predict_proba`` per timing tag (the loop clones estimators, so the
+#: accumulator cannot live on the instance).
+_PREDICT_SECONDS: dict[str, float] = {}
+
+
+class TimedClassifier(ClassifierMixin, BaseEstimator):
+    """Wraps an estimator and adds the time of its ``predict_proba`` calls to a tag's total.
+
+    Calls on ``skip_rows`` rows (the test set) are not counted: they belong to ``evaluate``.
+
+    Parameters
+    ----------
+    estimator : estimator with ``predict_proba``
+    tag : str
+        Key in the module's accumulator.
+    skip_rows : int
+        Row count of the test set.
+    """
+
+    def __init__(self, estimator=None, tag: str = "", skip_rows: int = -1) -> None:
+        self.estimator = estimator
+        self.tag = tag
+        self.skip_rows = skip_rows
+
+    def fit(self, X, y):  # noqa: D102
+        self.estimator_ = clone(self.estimator).fit(X, y)
+        self.classes_ = self.estimator_.classes_
+        return self
+
+    def predict_proba(self, X):  # noqa: D102
+        t0 = time.perf_counter()
+        out = self.estimator_.predict_proba(X)
+        if len(X) != self.skip_rows:
+            _PREDICT_SECONDS[self.tag] = _PREDICT_SECONDS.get(self.tag, 0.0) + (
+                time.perf_counter() - t0
+            )
+        return out
+
+    def predict(self, X):  # noqa: D102
+        return self.estimator_.predict(X)
+
+
+def candidate_classifiers(seed: int = 0) -> dict[str, object]:
+    """Classifier candidates: annal names, and scikit-learn estimators with ``predict_proba``.
+
+    ``rf`` and ``mlp`` are left out: each of their fits on 10k x 768 takes longer than the
+    whole 10-second budget.
+    """
+    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+    from sklearn.naive_bayes import GaussianNB
+
+    return {
+        "sgd": "sgd",
+        "logreg": "logreg",
+        "linear-svm": "linear-svm",
+        "lda": LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto"),
+        "gaussian-nb": GaussianNB(),
+    }
+
+
+def double_dim(X: np.ndarray, seed: int = 0) -> np.ndarray:
+    """``[x, x Q] / sqrt(2)`` for each row: twice the columns, every dot product unchanged.
+
+    Parameters
+    ----------
+    X : np.ndarray of float32, shape (n, d)
+    seed : int
+        Seed of the random orthogonal ``Q`` (d, d).
+
+    Returns
+    -------
+    np.ndarray of float32, shape (n, 2 d)
+    """
+    rng = np.random.default_rng([seed, 768])
+    Q, _ = np.linalg.qr(rng.standard_normal((X.shape[1], X.shape[1])))
+    out = np.hstack([X, X @ Q.astype(np.float32)]) / np.float32(math.sqrt(2.0))
+    return np.ascontiguousarray(out, dtype=np.float32)
+
+
+@dataclass
+class E2EData:
+    """Pool and test set of the end-to-end run."""
+
+    X_pool: np.ndarray
+    y_pool: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    n_classes: int
+    source: str
+
+
+def load_e2e_data(root: Path | None, *, seed: int = 0, d: int = 384) -> E2EData:
+    """The 25,000-row pool and 6,250-row test set described in the module docstring.
+
+    Without the shared datasets a clustered synthetic set of the same size is used.
+    """
+    from annal.al import stratified_split
+
+    rng = np.random.default_rng(seed)
+    total = POOL_SIZE + TEST_SIZE
+    if root is None:
+        from selection import synthetic_rows
+
+        X, y = synthetic_rows(total, d=384, n_classes=83, seed=seed)
+        source = f"clustered synthetic ({total:,} rows, 83 classes)"
+    else:
+        from annal.data import load_dataset
+        from annal.embed import embed_dataset
+
+        parts, labels = [], []
+        for name in E2E_DATASETS:
+            ds = load_dataset(name, data_root=root)
+            parts.append(np.asarray(embed_dataset(ds, progress=False), dtype=np.float32))
+            labels.append(np.array([f"{name}:{ds.classes[c]}" for c in ds.y]))
+        X, labels = np.concatenate(parts), np.concatenate(labels)
+        _, y = np.unique(labels, return_inverse=True)
+        source = (
+            f"{total:,} of the {len(X):,} rows of {' + '.join(E2E_DATASETS)} "
+            f"(real MiniLM vectors, {int(y.max()) + 1} classes)"
+        )
+    pick = rng.choice(len(X), size=min(total, len(X)), replace=False)
+    X, y = X[pick], y[pick].astype(np.int64)
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    if d == 2 * X.shape[1]:
+        X = double_dim(X, seed)
+        source += f"; d={d} as [x, xQ]/sqrt(2), Q random orthogonal"
+    elif d != X.shape[1]:
+        raise ValueError(f"d must be {X.shape[1]} or {2 * X.shape[1]}")
+    train, test = stratified_split(y, test_size=TEST_SIZE / len(y), seed=seed)
+    _, y = np.unique(y, return_inverse=True)
+    return E2EData(
+        np.ascontiguousarray(X[train], dtype=np.float32),
+        y[train],
+        np.ascontiguousarray(X[test], dtype=np.float32),
+        y[test],
+        int(y.max()) + 1,
+        source,
+    )
+
+
+@dataclass
+class E2EResult:
+    """One timed end-to-end run (seconds summed over the rounds)."""
+
+    run_id: str
+    classifier: str
+    dim: int
+    pool_size: int
+    rounds: int
+    final_n_labelled: int
+    final_f1_macro: float
+    total_s: float
+    fit_s: float
+    predict_s: float
+    select_s: float
+    evaluate_s: float
+    other_s: float
+
+
+def initial_ids(data: E2EData, seed: int, initial: int = 250) -> np.ndarray:
+    """The loop's own random initial set for ``seed`` (pool ids are row positions here)."""
+    from annal.al import ActiveLearningLoop
+
+    loop = ActiveLearningLoop("margin", initial=initial, seed=seed)
+    ids = np.arange(len(data.X_pool), dtype=np.int64)
+    return loop.initial_ids(data.X_pool, ids, n_classes=data.n_classes, y_pool=data.y_pool)
+
+
+def run_protocol(
+    data: E2EData,
+    classifier_name: str,
+    classifier,
+    *,
+    initial_ids: np.ndarray,
+    strategy: str = "margin",
+    initial: int = 250,
+    budget: int = 500,
+    rounds: int = 20,
+    seed: int = 0,
+    run_id: str = "",
+    on_round=None,
+) -> tuple[E2EResult, list]:
+    """Run the loop once with ``classifier`` from ``initial_ids`` and split its wall time.
+
+    Returns the timing summary and the round records.
+    """
+    from annal.al import ActiveLearningLoop, make_classifier
+
+    tag = f"{classifier_name}-{data.X_pool.shape[1]}-{time.monotonic_ns()}"
+    _PREDICT_SECONDS[tag] = 0.0
+    base = make_classifier(classifier, seed)
+    timed = TimedClassifier(base, tag=tag, skip_rows=len(data.X_test))
+    loop = ActiveLearningLoop(
+        strategy, classifier=timed, initial=initial, budget=budget, rounds=rounds, seed=seed
+    )
+    t0 = time.perf_counter()
+    records = loop.run(
+        data.X_pool,
+        data.y_pool,
+        data.X_test,
+        data.y_test,
+        initial_ids=initial_ids,
+        n_classes=data.n_classes,
+        on_round=on_round,
+    )
+    total = time.perf_counter() - t0
+    fit = sum(r.fit_s for r in records)
+    query = sum(r.query_s for r in records)
+    evaluate = sum(r.eval_s for r in records)
+    predict = _PREDICT_SECONDS.pop(tag)
+    result = E2EResult(
+        run_id=run_id,
+        classifier=classifier_name,
+        dim=int(data.X_pool.shape[1]),
+        pool_size=len(data.X_pool),
+        rounds=rounds,
+        final_n_labelled=records[-1].n_labelled,
+        final_f1_macro=float(records[-1].f1_macro),
+        total_s=total,
+        fit_s=fit,
+        predict_s=predict,
+        select_s=query - predict,
+        evaluate_s=evaluate,
+        other_s=total - fit - query - evaluate,
+    )
+    return result, records
+
+
+@dataclass
+class Screen:
+    """One candidate's fit on the final labelled set of the ``sgd`` run."""
+
+    name: str
+    fit_s: float
+    f1_macro: float
+
+
+def screen_candidates(
+    data: E2EData, labelled_pos: np.ndarray, candidates: dict[str, object], seed: int = 0
+) -> list[Screen]:
+    """Fit each candidate once on ``labelled_pos`` rows of the pool; test macro-F1 and fit time."""
+    from annal.al import make_classifier
+    from annal.al.metrics import evaluate_predictions
+    from annal.al.models import LabelledModel
+
+    out = []
+    X, y = data.X_pool[labelled_pos], data.y_pool[labelled_pos]
+    for name, spec in candidates.items():
+        model = LabelledModel(make_classifier(spec, seed), data.n_classes)
+        t0 = time.perf_counter()
+        model.fit(X, y)
+        fit_s = time.perf_counter() - t0
+        f1 = evaluate_predictions(data.y_test, model.predict(data.X_test), data.n_classes)[
+            "f1_macro"
+        ]
+        out.append(Screen(name, fit_s, float(f1)))
+    return out
+
+
+def pick_fast(screens: list[Screen], reference_f1: float, tolerance: float = 0.01) -> Screen:
+    """The fastest-fitting candidate whose macro-F1 is at least ``reference_f1 - tolerance``."""
+    ok = [s for s in screens if s.f1_macro >= reference_f1 - tolerance]
+    return min(ok or screens, key=lambda s: s.fit_s)
+
+
+def append_results(results: list[E2EResult], path: Path = END_TO_END_CSV) -> None:
+    """Append results to ``end_to_end.csv`` (header once); atomic replace."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    old = path.read_text() if path.exists() else ""
+    tmp = path.with_name(path.name + ".tmp")
+    names = list(E2EResult.__dataclass_fields__)
+    with tmp.open("w", newline="") as fh:
+        fh.write(old)
+        writer = csv.DictWriter(fh, fieldnames=names)
+        if not old:
+            writer.writeheader()
+        for r in results:
+            row = asdict(r)
+            writer.writerow({k: f"{v:.4f}" if isinstance(v, float) else v for k, v in row.items()})
+    os.replace(tmp, path)
+
+
+def run_end_to_end(
+    dims=(768, 384),
+    *,
+    seed: int = 0,
+    run_id: str = "",
+    candidates: dict[str, object] | None = None,
+    rounds: int = 20,
+    progress=None,
+) -> tuple[list[E2EResult], dict[int, list[Screen]], dict[int, str]]:
+    """``sgd`` and the fast classifier at each ``dim``; returns results, screens, data sources."""
+    say = progress or (lambda _msg: None)
+    candidates = candidate_classifiers(seed) if candidates is None else candidates
+    root = shared_datasets_root()
+    results, screens, sources = [], {}, {}
+    for d in dims:
+        data = load_e2e_data(root, seed=seed, d=d)
+        sources[d] = data.source
+        start = initial_ids(data, seed)
+        common = dict(initial_ids=start, seed=seed, run_id=run_id, rounds=rounds)
+        say(f"end to end, d={d}: sgd")
+        sgd, records = run_protocol(data, "sgd", "sgd", **common)
+        results.append(sgd)
+        # The sgd run's final labelled set: the initial rows and every batch it picked.
+        final = np.concatenate([start] + [np.asarray(r.selected_ids, np.int64) for r in records])
+        say(f"end to end, d={d}: screening {len(candidates)} classifiers")
+        screens[d] = screen_candidates(data, np.unique(final), candidates, seed)
+        fast = pick_fast(screens[d], sgd.final_f1_macro)
+        if fast.name != "sgd":
+            say(f"end to end, d={d}: {fast.name}")
+            results.append(run_protocol(data, fast.name, candidates[fast.name], **common)[0])
+    return results, screens, sources
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the end-to-end benchmark and print its table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dims", type=int, nargs="+", default=[768, 384])
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--csv", action="store_true", help=f"append to {END_TO_END_CSV}")
+    args = parser.parse_args(argv)
+    run_id = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    results, screens, sources = run_end_to_end(
+        args.dims,
+        seed=args.seed,
+        run_id=run_id,
+        rounds=args.rounds,
+        progress=lambda m: print("  ..", m, flush=True),
+    )
+    for d, src in sources.items():
+        print(f"d={d}: {src}")
+        for s in screens[d]:
+            print(f"   screen {s.name:12} fit {s.fit_s:7.3f} s  macro-F1 {s.f1_macro:.4f}")
+    for r in results:
+        print(
+            f"{r.classifier:12} d={r.dim} total {r.total_s:7.2f} s  fit {r.fit_s:6.2f}  "
+            f"predict {r.predict_s:5.2f}  select {r.select_s:5.2f}  evaluate {r.evaluate_s:5.2f}  "
+            f"other {r.other_s:5.2f}  final macro-F1 {r.final_f1_macro:.4f}"
+        )
+    if args.csv:
+        append_results(results)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
