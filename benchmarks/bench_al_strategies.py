@@ -7,7 +7,10 @@ noisy). Next to each geometry strategy the script times a single numpy matmul of
 must do (its "matmul bound") in the same run and prints the ratio.
 
     .venv/bin/python benchmarks/bench_al_strategies.py [--pool 25000] [--labelled 1000]
-        [--batch 500] [--repeats 3] [--datasets ../shared/datasets]
+        [--batch 500] [--repeats 3] [--datasets ../shared/datasets] [--only coreset ...]
+
+On an oversubscribed machine run it with ``OMP_NUM_THREADS=1``: FAISS's OpenMP k-means spins
+and gets several times slower when its threads compete with other processes.
 """
 
 from __future__ import annotations
