@@ -25,6 +25,9 @@ METRICS = {
 }
 
 
+_DASHES = ("--", ":", "-.", (0, (5, 1, 1, 1)))
+
+
 def strategy_colors(strategies: list[str]) -> dict[str, str]:
     """One fixed colour per strategy (config order), the same in every figure."""
     palette = plt.get_cmap("tab10").colors
@@ -107,13 +110,15 @@ def coverage_and_time(
     sub = rounds[rounds["dataset"] == dataset]
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.2))
     cov = curves(sub, "classes_covered")
+    others = [i for i in dict.fromkeys(cov["init"]) if i != baseline_init]
+    styles = {baseline_init: "-"} | {i: _DASHES[k % len(_DASHES)] for k, i in enumerate(others)}
     for (strategy, init), g in cov.groupby(["strategy", "init"], sort=True):
-        ls = "-" if init == baseline_init else "--"
         ax1.plot(
             g["n_labelled"],
             g["mean"],
-            ls=ls,
+            ls=styles[init],
             lw=1.3,
+            color=colors.get(strategy),
             label=_line_label(strategy, init, baseline_init),
         )
     ax1.set_title("classes covered by the labelled set")
