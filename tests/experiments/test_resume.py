@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pandas as pd
 
@@ -25,6 +27,26 @@ def _stored_rounds(path) -> int:
             con.close()
     except sqlite3.Error:
         return 0
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
 
 
 def _frame(run_dir) -> pd.DataFrame:
@@ -54,9 +76,18 @@ def test_kill_9_mid_grid_then_resume_equals_an_uninterrupted_run(tmp_path, make_
             assert proc.poll() is None, f"run ended before it could be killed: {proc.stderr.read()}"
             assert time.monotonic() < deadline, "no rounds stored in time"
             time.sleep(0.02)
-    finally:
-        os.killpg(proc.pid, signal.SIGKILL)  # the driver and its workers, as a crash would
+        helpers = _children(proc.pid)
+        assert helpers  # the message queue's server and the worker
+        os.kill(proc.pid, signal.SIGKILL)  # only the driver, as `kill -9 PID` would
         proc.wait()
+        # Nothing it started outlives it for long (no orphaned queue server or worker).
+        gone_by = time.monotonic() + 30
+        while any(_alive(p) for p in helpers) and time.monotonic() < gone_by:
+            time.sleep(0.1)
+        assert not [p for p in helpers if _alive(p)]
+    finally:
+        with contextlib.suppress(ProcessLookupError):  # whatever is left of the group
+            os.killpg(proc.pid, signal.SIGKILL)
     total = 2 * (12 + 1)
     with ResultsStore.existing(killed) as store:
         runs = store.runs()

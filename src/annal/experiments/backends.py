@@ -19,6 +19,9 @@ import os
 import queue as queue_mod
 import shutil
 import tempfile
+import threading
+import time
+from multiprocessing.managers import SyncManager
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +39,18 @@ def threads_per_worker(jobs: int, cpus: int | None = None) -> int:
     """BLAS/OpenMP threads per worker so ``jobs`` workers do not oversubscribe the cores."""
     cpus = cpus or os.cpu_count() or 1
     return max(1, cpus // max(1, jobs))
+
+
+def _exit_with_parent(parent: int) -> None:
+    """In the queue's server process: exit as soon as the driver is gone (e.g. ``kill -9``),
+    so no server lingers and the workers' next message fails, ending them too."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 class LocalBackend:
@@ -66,8 +81,9 @@ class LocalBackend:
         from joblib.externals.loky import get_reusable_executor
 
         self._tmp = Path(tempfile.mkdtemp(prefix="annal-run-"))
-        # fork: the manager only serves a queue; spawn would re-import the caller's __main__
-        self._manager = multiprocessing.get_context("fork").Manager()
+        # fork: the manager only serves a queue; spawn would re-import the caller's __main__.
+        self._manager = SyncManager(ctx=multiprocessing.get_context("fork"))
+        self._manager.start(initializer=_exit_with_parent, initargs=(os.getpid(),))
         self._queue = self._manager.Queue()
         env = dict.fromkeys(_THREAD_ENV, str(self.threads))
         # Reused across runs of one process (warm workers skip the heavy imports); idle
