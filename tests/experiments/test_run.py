@@ -184,3 +184,13 @@ def test_numbers_depend_neither_on_jobs_nor_on_the_rest_of_the_grid(
     assert len(frames[0]) == 4
     pd.testing.assert_frame_equal(*frames)
     assert np.isfinite(frames[0]["f1_macro"]).all()
+
+
+def test_resume_refuses_when_the_data_changed(tmp_path, make_config):
+    cfg = make_config(strategies=["random"], experiments=None)
+    run_experiment(cfg, tmp_path, jobs=1, progress=False)
+    with ResultsStore.existing(tmp_path) as store:  # as if the data file had been edited
+        store.con.execute("UPDATE runs SET split_fingerprint='other', status='running'")
+        store.con.commit()
+    with pytest.raises(AnnalError, match="the data changed"):
+        run_experiment(cfg, tmp_path, jobs=1, progress=False)

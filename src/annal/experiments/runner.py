@@ -274,6 +274,22 @@ def _prepare(
     return preps
 
 
+def _check_same_data(store: ResultsStore, run_id: int, cell: Cell, fields: dict) -> None:
+    """A stored run continues only on the very split and initial set it started from."""
+    row = store.con.execute(
+        "SELECT split_fingerprint, initial_ids FROM runs WHERE run_id=?", (run_id,)
+    ).fetchone()
+    now = [int(i) for i in fields["initial_ids"]]
+    if (
+        row["split_fingerprint"] != fields["split_fingerprint"]
+        or json.loads(row["initial_ids"]) != now
+    ):
+        raise AnnalError(
+            f"{cell.key}: the data changed since its stored rounds (other split or initial set); "
+            "use --force to start the run directory afresh"
+        )
+
+
 def _execute(
     config: Config,
     pending: list[Cell],
@@ -291,7 +307,9 @@ def _execute(
     tasks: list[tuple[CellTask, str]] = []
     for cell in pending:
         prep = preps[cell.dataset]
-        run_id = store.ensure_run(cell.key, _task_fields(config, cell, prep, versions))
+        fields = _task_fields(config, cell, prep, versions)
+        run_id = store.ensure_run(cell.key, fields)
+        _check_same_data(store, run_id, cell, fields)
         stored = store.rounds_of(run_id)
         run_ids[cell.key] = run_id
         initial, budget, rounds = prep.protocol
