@@ -120,7 +120,9 @@ def _tables(doc, done, config, datasets, order, pairs, base_init) -> None:
     doc.heading(f"Differences to {config.baseline} larger than their confidence intervals")
     doc.para(
         f"{len(diffs)} of {n} paired differences (same dataset, initialisation and seed; "
-        "final F1, final recall, F1 curve area) have a 95% interval that excludes zero."
+        "final F1, final recall, F1 curve area) have a 95% interval that excludes zero. "
+        f"The intervals are not corrected for multiple comparisons: by chance alone about "
+        f"{0.05 * n:.0f} of {n} would exclude zero."
     )
     if len(diffs):
         doc.table(diffs)
