@@ -389,15 +389,22 @@ def time_limit(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, old)
 
 
-def capped(fn: Callable[[], object], limit: float) -> float:
-    """Wall time of one call of ``fn``, or ``inf`` when it did not finish within ``limit``."""
+def capped(
+    fn: Callable[[], np.ndarray], limit: float, check: Callable[[np.ndarray], None]
+) -> float:
+    """Wall time of one call of ``fn``, or ``inf`` when it did not finish within ``limit``.
+
+    ``check`` is called on a finished call's result (outside the timing).
+    """
     t0 = time.perf_counter()
     try:
         with time_limit(limit):
-            fn()
+            out = fn()
     except PeerTimeout:
         return math.inf
-    return time.perf_counter() - t0
+    seconds = time.perf_counter() - t0
+    check(out)
+    return seconds
 
 
 def time_peer(
@@ -416,7 +423,8 @@ def time_peer(
     ``lower-bound``: the call did not finish within ``cap_s``, so its time is at least the
     larger of ``cap_s``, the peer's FLOPs floor (:attr:`Peer.min_flops` at ``gflops``) and,
     for a greedy peer, the straight line through its measured 1-pick and j-pick times
-    extended to the whole batch (its per-pick cost never shrinks).
+    extended to the whole batch (its per-pick cost never shrinks) - only when the j picks
+    took clearly (25 %) longer than one, else the j-pick time itself.
     """
     n, d = X.shape
     floor_flops = peer.min_flops(n, len(labelled), d, batch)
@@ -428,27 +436,34 @@ def time_peer(
     def call(k: int) -> Callable[[], np.ndarray]:
         return peer.prepare(X, labelled, k, proba=proba, seed=seed)
 
+    def check(k: int) -> Callable[[np.ndarray], None]:
+        return lambda sel: check_selection(sel, labelled, k, peer.label)
+
     def lower(est: float, note: str) -> tuple[float, str, int, str]:
         est = max(est, cap_s, floor_s)
         return est, "lower-bound", 0, f"{note}; {floor_note}"
 
     if floor_s <= cap_s:
-        t = capped(call(batch), cap_s)
+        t = capped(call(batch), cap_s, check(batch))
         if math.isfinite(t):
             if t * 3 <= cap_s:
                 return min(t, best_of(call(batch), 2)), "best-of-3", 3, ""
             return t, "single", 1, ""
     if peer.truncation != "picks":
         return lower(0.0, f"did not finish in {cap_s:.0f} s")
-    t1 = capped(call(1), cap_s)
+    t1 = capped(call(1), cap_s, check(1))
     if not math.isfinite(t1):
         return lower(0.0, f"1 pick did not finish in {cap_s:.0f} s")
     j = int(min(batch - 1, max(2, cap_s / max(t1, 1e-9) / 2)))
-    tj = capped(call(j), cap_s)
+    tj = capped(call(j), cap_s, check(j))
     if not math.isfinite(tj):
         return lower(t1 * batch, f"1 pick took {t1:.2f} s, {j} did not finish in {cap_s:.0f} s")
-    line = t1 + max(0.0, (tj - t1) / (j - 1)) * (batch - 1)
-    return lower(line, f"1 pick took {t1:.2f} s, {j} picks {tj:.2f} s; straight line to {batch}")
+    note = f"1 pick took {t1:.2f} s, {j} picks {tj:.2f} s"
+    if tj - t1 < 0.25 * t1:
+        # The extra picks cost less than the timing noise: extending the line would guess.
+        return lower(tj, note + "; too few picks to extend")
+    line = t1 + (tj - t1) / (j - 1) * (batch - 1)
+    return lower(line, note + f"; straight line to {batch}")
 
 
 def check_selection(sel: np.ndarray, labelled: np.ndarray, batch: int, who: str) -> None:
@@ -541,14 +556,13 @@ def run_selection(
                 continue
             say(f"annal {name} {variant} n={n:,} m={m:,}")
             state_proba = proba if getattr(strategy, "needs_proba", False) else None
-            first = strategy.select(annal_state(pool, labelled, state_proba), batch, seed)
-            check_selection(first, labelled, batch, f"annal {name}")
             best = math.inf
             for _ in range(3):
                 state = annal_state(pool, labelled, state_proba)
                 t0 = time.perf_counter()
-                strategy.select(state, batch, seed)
+                picked = strategy.select(state, batch, seed)
                 best = min(best, time.perf_counter() - t0)
+                check_selection(picked, labelled, batch, f"annal {name}")
             flops, cols = float("nan"), None
             if name in GEOMETRY and bounds:
                 shape = annal_cluster_shape(strategy, pool.n_classes) if name == "cluster" else None
@@ -609,8 +623,6 @@ def run_selection(
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    sel = peer.prepare(pool.X, labelled, 2, proba=proba, seed=seed)()
-                    check_selection(sel, labelled, 2, peer.label)
                     seconds, measure, repeats, note = time_peer(
                         peer, pool.X, labelled, batch, proba, seed, peer_cap_s, gflops
                     )

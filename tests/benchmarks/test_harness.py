@@ -99,7 +99,7 @@ def _sleepy_peer(per_pick: float, truncation="picks", min_flops=lambda n, m, d, 
     def prepare(X, labelled, batch, *, proba=None, seed=0):
         def run():
             time.sleep(per_pick * batch)
-            return np.arange(batch)
+            return np.arange(batch) + 1000  # never a labelled row
 
         return run
 
