@@ -52,6 +52,7 @@ def ann_bench(
     """Benchmark vector indexes: held-out real queries, exact cosine ground truth per k."""
     from annal.bench import PRESETS, load_vectors, run_ann_bench, write_results
     from annal.bench.run import parse_ints
+    from annal.index import parse_spec
 
     specs = list(index)
     if preset is not None:
@@ -60,20 +61,24 @@ def ann_bench(
         specs = PRESETS[preset]() + specs
     if not specs:
         raise AnnalError("ann-bench needs at least one --index SPEC or a --preset")
+    # Every option is checked before the (possibly slow) data load.
+    for spec in specs:
+        parse_spec(spec)
+    ks = parse_ints(k, "--k")
+    thread_counts = parse_ints(threads, "--threads") if threads else None
     started = time.perf_counter()
     name, vectors = load_vectors(source, data_root=data_root, model=model, progress=progress)
     result = run_ann_bench(
         vectors,
         specs,
-        ks=parse_ints(k, "--k"),
+        ks=ks,
         n_queries=queries,
         repeats=repeats,
-        threads=parse_ints(threads, "--threads") if threads else None,
+        threads=thread_counts,
         seed=seed,
         name=name,
         progress=progress,
     )
-    k_ref = 10 if 10 in result.settings["ks"] else result.settings["ks"][-1]
     ks = result.settings["ks"]
     k_ref, k_last = (10 if 10 in ks else ks[-1]), ks[-1]
     table = Table(

@@ -5,6 +5,11 @@ hnswlib keeps the caller's ids as labels. Its cosine distance is already ``1 - c
 its l2 already squared; its ip distance ``1 - ip`` is shifted to ``-ip``. The search
 beam is ``max(ef, k)``. ``add`` grows the index; ``remove`` marks the ids deleted
 (hnswlib's soft delete: they are never returned again).
+
+Graph construction is deterministic for a seed only when one thread inserts: parallel
+inserts race. So ``build``/``add`` use one thread unless ``threads=`` is given explicitly
+(then the graph, and so the results, may differ from run to run); queries are always
+independent of the thread count.
 """
 
 from __future__ import annotations
@@ -36,6 +41,10 @@ class HnswlibIndex(VectorIndex):
     def _threads(self) -> int:
         return self.threads or -1
 
+    def _insert_threads(self) -> int:
+        # Parallel inserts race: one thread keeps a seeded graph reproducible.
+        return 1 if self.params.get("threads") is None else self._threads()
+
     def _build(self, x: np.ndarray, ids: np.ndarray) -> None:
         hnswlib = import_hnswlib()
         index = hnswlib.Index(space=self.metric, dim=x.shape[1])
@@ -45,14 +54,14 @@ class HnswlibIndex(VectorIndex):
             M=self.params["M"],
             random_seed=self.params["seed"],
         )
-        index.add_items(x, ids, num_threads=self._threads())
+        index.add_items(x, ids, num_threads=self._insert_threads())
         self._index = index
 
     def _add(self, x: np.ndarray, ids: np.ndarray) -> None:
         needed = self._index.element_count + len(x)
         if needed > self._index.get_max_elements():
             self._index.resize_index(max(needed, 2 * self._index.get_max_elements()))
-        self._index.add_items(x, ids, num_threads=self._threads())
+        self._index.add_items(x, ids, num_threads=self._insert_threads())
 
     def _remove(self, ids: np.ndarray) -> None:
         for label in ids.tolist():
