@@ -6,12 +6,13 @@ import pandas as pd
 import pytest
 
 from annal.experiments import ResultsStore, run_experiment
+from annal.experiments.store import TIMING_FIELDS
 
 
 def _frame(run_dir) -> pd.DataFrame:
     with ResultsStore.existing(run_dir) as store:
         df = store.rounds_frame()
-    return df.drop(columns=["fit_s", "query_s", "eval_s"], errors="ignore")
+    return df.drop(columns=list(TIMING_FIELDS))
 
 
 def test_ray_equals_local_on_a_tiny_grid(tmp_path, make_config):

@@ -139,3 +139,18 @@ def test_run_dir_of_another_config_is_refused_unless_forced(tmp_path, make_confi
         open_store(tmp_path, b)
     with open_store(tmp_path, b, force=True) as store:
         assert store.get_meta("config_hash") == b.config_hash()
+
+
+def test_a_store_from_before_eval_s_had_a_column_is_upgraded(tmp_path):
+    path = tmp_path / "results.sqlite"
+    with ResultsStore(path) as store:
+        rid = store.ensure_run("c", RUN_FIELDS)
+        store.add_round(rid, record(0, np.random.default_rng(3)))
+        # Rewind the schema: rounds without eval_s, the value kept only in `extra`.
+        store.con.executescript(
+            "ALTER TABLE rounds DROP COLUMN eval_s;"
+            "UPDATE rounds SET extra = json_set(extra, '$.eval_s', 0.25);"
+        )
+    with ResultsStore(path) as store:
+        assert store.rounds_of(rid)[0]["eval_s"] == 0.25
+        assert store.rounds_frame()["eval_s"].tolist() == [0.25]

@@ -42,12 +42,13 @@ ROUND_SCALARS = (
     "classes_covered",
     "imbalance_ratio",
     "fit_s",
+    "eval_s",
     "query_s",
 )
 #: List-valued round-record fields, stored as JSON text.
 ROUND_LISTS = ("recall_per_class", "f1_per_class", "selected_ids")
 #: Round fields that measure time, not results: left out of equality checks.
-TIMING_FIELDS = ("fit_s", "query_s")
+TIMING_FIELDS = ("fit_s", "eval_s", "query_s")
 
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -87,6 +88,16 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def _add_missing_columns(con: sqlite3.Connection) -> None:
+    """Bring a store written by an older annal up to the current round columns; values that
+    the older version kept in ``extra`` move into their new column."""
+    have = {r[1] for r in con.execute("PRAGMA table_info(rounds)")}
+    for col in (c for c in ROUND_SCALARS if c not in have):
+        with con:
+            con.execute(f"ALTER TABLE rounds ADD COLUMN {col} REAL")
+            con.execute(f"UPDATE rounds SET {col} = json_extract(extra, '$.{col}')")
+
+
 class ResultsStore:
     """A connection to ``RUN_DIR/results.sqlite``.
 
@@ -111,6 +122,7 @@ class ResultsStore:
             con.execute("PRAGMA journal_mode=WAL")
             con.execute("PRAGMA synchronous=NORMAL")
             con.executescript(_SCHEMA)
+            _add_missing_columns(con)
             self._con = con
         return self._con
 
@@ -283,6 +295,8 @@ class ResultsStore:
             "ORDER BY r.dataset, r.strategy, r.init, r.seed, x.round"
         )
         df = pd.read_sql_query(q, self.con)
+        floats = [c for c in ROUND_SCALARS if c not in ("n_labelled", "classes_covered")]
+        df[floats] = df[floats].astype(float)  # a column of NULLs would come back as objects
         return df.drop(columns=["run_id", "extra"])
 
 

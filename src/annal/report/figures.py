@@ -106,7 +106,7 @@ def coverage_and_time(
     rounds: pd.DataFrame, dataset: str, baseline_init: str, colors: dict[str, str]
 ) -> bytes:
     """Left: classes covered by the labelled set per round. Right: seconds per round by phase
-    (classifier fit, query), mean over rounds and seeds."""
+    (classifier fit, test-set prediction, query), mean over rounds and seeds."""
     sub = rounds[rounds["dataset"] == dataset]
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.2))
     cov = curves(sub, "classes_covered")
@@ -125,15 +125,22 @@ def coverage_and_time(
     ax1.set_xlabel("labelled texts")
     ax1.grid(alpha=0.3)
     ax1.legend(fontsize=7)
-    t = sub.groupby(["strategy", "init"], sort=True)[["fit_s", "query_s"]].mean()
+    phases = {
+        "fit_s": ("fit", "tab:blue"),
+        "eval_s": ("test", "tab:gray"),
+        "query_s": ("query", "tab:orange"),
+    }
+    t = sub.groupby(["strategy", "init"], sort=True)[list(phases)].mean().fillna(0.0)
     labels = [_line_label(s, i, baseline_init) for s, i in t.index]
     y = np.arange(len(t))
-    ax2.barh(y, t["fit_s"], color="tab:blue", label="fit")
-    ax2.barh(y, t["query_s"], left=t["fit_s"], color="tab:orange", label="query")
+    left = np.zeros(len(t))
+    for col, (name, color) in phases.items():
+        ax2.barh(y, t[col], left=left, color=color, label=name)
+        left += t[col].to_numpy()
     ax2.set_yticks(y, labels, fontsize=7)
     ax2.set_xlabel("seconds per round (mean)")
     ax2.set_title("time per round by phase")
-    ax2.legend(fontsize=8)
+    ax2.legend(fontsize=8, ncols=3, loc="upper center", bbox_to_anchor=(0.5, -0.14))
     fig.suptitle(dataset)
     fig.tight_layout()
     return _png(fig)
