@@ -248,7 +248,7 @@ class ClusterShape:
     """What the cluster FLOPs model needs from the strategy: its k and its iteration count."""
 
     n_clusters: int
-    max_iter: int
+    iterations: int
 
 
 def annal_flops(
@@ -271,8 +271,9 @@ def annal_flops(
     * distance min/max: ``U @ L.T``, ``2 u m d``;
     * coreset: the min-distance to the labelled set plus one update per pick,
       ``2 u d (m + batch)``;
-    * cluster: FAISS k-means with ``k`` centroids, ``max_iter`` Lloyd iterations over at most
-      ``256 k`` training rows, then one assignment of the pool: ``2 d k (iters * n_train + n)``.
+    * cluster: FAISS k-means with ``k`` centroids, the Lloyd iterations it ran (counted by
+      :func:`annal_cluster_shape`) over at most ``256 k`` unlabelled rows (FAISS's subsample),
+      then one assignment of the unlabelled rows: ``2 d k (iters * n_train + u)``.
     """
     if strategy == "distance" and variant == "mean":
         return 2 * u * d, 0
@@ -283,17 +284,37 @@ def annal_flops(
     if strategy == "cluster":
         if cluster is None:
             raise ValueError("the cluster FLOPs model needs the cluster shape")
-        k, iters = cluster.n_clusters, cluster.max_iter
+        k, iters = cluster.n_clusters, cluster.iterations
         n_train = min(u, 256 * k)  # annal clusters the unlabelled rows
         flops = 2 * d * k * (iters * n_train + u)
         return flops, math.ceil(flops / (2 * u * d))
     raise ValueError(f"no FLOPs model for {strategy!r}")
 
 
-def annal_cluster_shape(strategy, n_classes: int) -> ClusterShape:
-    """k and iterations annal's cluster strategy will use on a pool with ``n_classes`` classes."""
-    k = getattr(strategy, "n_clusters", None) or n_classes
-    return ClusterShape(int(k), int(getattr(strategy, "max_iter", 100) or 100))
+def annal_cluster_shape(strategy, state, batch: int, seed: int) -> ClusterShape:
+    """k and the Lloyd iterations annal's cluster strategy really runs on ``state``.
+
+    One untimed selection with FAISS's ``Kmeans.train`` wrapped to count the iterations of
+    every call (annal stops early once the objective stops improving, so the count is not
+    simply ``max_iter``).
+    """
+    import faiss
+
+    done: list[int] = []
+    original = faiss.Kmeans.train
+
+    def counting_train(self, *args, **kwargs):
+        out = original(self, *args, **kwargs)
+        done.append(int(self.cp.niter))
+        return out
+
+    faiss.Kmeans.train = counting_train
+    try:
+        strategy.select(state, batch, seed)
+    finally:
+        faiss.Kmeans.train = original
+    k = getattr(strategy, "n_clusters", None) or state.n_classes
+    return ClusterShape(int(k), int(sum(done)))
 
 
 def annal_state(pool: Pool, labelled: np.ndarray, proba: np.ndarray | None):
@@ -424,7 +445,8 @@ def time_peer(
     larger of ``cap_s``, the peer's FLOPs floor (:attr:`Peer.min_flops` at ``gflops``) and,
     for a greedy peer, the straight line through its measured 1-pick and j-pick times
     extended to the whole batch (its per-pick cost never shrinks) - only when the j picks
-    took clearly (25 %) longer than one, else the j-pick time itself.
+    took clearly (25 %) longer than one, else the j-pick time itself; a ``recompute`` peer
+    whose j picks did not finish gets ``batch`` times its first pick.
     """
     n, d = X.shape
     floor_flops = peer.min_flops(n, len(labelled), d, batch)
@@ -449,15 +471,22 @@ def time_peer(
             if t * 3 <= cap_s:
                 return min(t, best_of(call(batch), 2)), "best-of-3", 3, ""
             return t, "single", 1, ""
-    if peer.truncation != "picks":
+    if peer.truncation not in ("recompute", "incremental"):
         return lower(0.0, f"did not finish in {cap_s:.0f} s")
     t1 = capped(call(1), cap_s, check(1))
     if not math.isfinite(t1):
         return lower(0.0, f"1 pick did not finish in {cap_s:.0f} s")
-    j = int(min(batch - 1, max(2, cap_s / max(t1, 1e-9) / 2)))
+    if peer.truncation == "recompute":
+        # Every pick costs at least the first: j picks should take about half the cap.
+        j = int(min(batch - 1, max(2, cap_s / max(t1, 1e-9) / 2)))
+    else:
+        # A setup then a small constant per pick: enough picks to see it above the noise.
+        j = min(batch - 1, 40)
     tj = capped(call(j), cap_s, check(j))
     if not math.isfinite(tj):
-        return lower(t1 * batch, f"1 pick took {t1:.2f} s, {j} did not finish in {cap_s:.0f} s")
+        if peer.truncation == "recompute":
+            return lower(t1 * batch, f"1 pick took {t1:.2f} s, {j} did not finish in {cap_s:.0f} s")
+        return lower(0.0, f"1 pick took {t1:.2f} s, {j} did not finish in {cap_s:.0f} s")
     note = f"1 pick took {t1:.2f} s, {j} picks {tj:.2f} s"
     if tj - t1 < 0.25 * t1:
         # The extra picks cost less than the timing noise: extending the line would guess.
@@ -486,6 +515,7 @@ def run_selection(
     peer_cap_s: float = 20.0,
     peers: Iterable[Peer] = PEERS,
     bounds: bool = True,
+    long_cap_s: dict[int, float] | None = None,
     strategies: Iterable[tuple[str, str, dict]] = ANNAL_STRATEGIES,
     progress: Callable[[str], None] | None = None,
 ) -> list[Row]:
@@ -507,6 +537,9 @@ def run_selection(
     peers : iterable of Peer
     bounds : bool
         Also time the matmul bound of every geometry strategy.
+    long_cap_s : dict of int to float, optional
+        Labelled-set size -> a longer cap for the peers that cannot be measured on fewer
+        picks (the k-means ones), so that at least one configuration times them in full.
     strategies : iterable of (name, variant, params)
         The annal strategies to time (default :data:`ANNAL_STRATEGIES`).
     progress : callable, optional
@@ -565,7 +598,11 @@ def run_selection(
                 check_selection(picked, labelled, batch, f"annal {name}")
             flops, cols = float("nan"), None
             if name in GEOMETRY and bounds:
-                shape = annal_cluster_shape(strategy, pool.n_classes) if name == "cluster" else None
+                shape = None
+                if name == "cluster":
+                    shape = annal_cluster_shape(
+                        strategy, annal_state(pool, labelled, state_proba), batch, seed
+                    )
                 flops, cols = annal_flops(
                     name, variant, n=n, u=len(unl), m=m, d=d, batch=batch, cluster=shape
                 )
@@ -623,8 +660,11 @@ def run_selection(
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
+                    cap = peer_cap_s
+                    if peer.truncation == "none" and long_cap_s and m in long_cap_s:
+                        cap = long_cap_s[m]
                     seconds, measure, repeats, note = time_peer(
-                        peer, pool.X, labelled, batch, proba, seed, peer_cap_s, gflops
+                        peer, pool.X, labelled, batch, proba, seed, cap, gflops
                     )
             except Exception as exc:  # a peer failing is a result to report, not a crash
                 seconds, measure, repeats = float("nan"), "error", 0

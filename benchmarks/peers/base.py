@@ -94,8 +94,9 @@ class Peer:
     prepare : callable
         ``prepare(X, labelled, batch, *, proba, seed) -> run``.
     truncation : str
-        ``picks`` for a greedy strategy (one pick after another; a too-slow call can be
-        measured on fewer picks and extended), else ``none``.
+        How a too-slow call can be measured on fewer picks: ``recompute`` (greedy, every pick
+        redoes the distances to all centers, so no pick is cheaper than the first),
+        ``incremental`` (greedy, a setup then a constant cost per pick) or ``none``.
     needs_proba : bool
         Whether the strategy reads the classifier's probabilities.
     min_flops : callable

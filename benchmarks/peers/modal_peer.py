@@ -62,7 +62,7 @@ PEERS = (
         "distance",
         "uncertainty_batch_sampling (ranked batch)",
         prepare_ranked_batch,
-        truncation="picks",
+        truncation="recompute",
         needs_proba=True,
         min_flops=flops.greedy_recompute,
     ),

@@ -81,7 +81,7 @@ PEERS = (
         "coreset",
         "CoreSet()",
         prepare_coreset,
-        truncation="picks",
+        truncation="incremental",
         min_flops=flops.greedy_incremental,
     ),
     _peer(

@@ -89,7 +89,7 @@ PEERS = (
         "coreset",
         "GreedyCoreset()",
         prepare_greedy_coreset,
-        truncation="picks",
+        truncation="recompute",
         min_flops=flops.greedy_recompute,
     ),
     _peer(

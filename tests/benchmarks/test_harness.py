@@ -95,7 +95,7 @@ def test_fixed_proba_answers_pool_or_unlabelled_rows():
 # --------------------------------------------------------------------------- timing rules
 
 
-def _sleepy_peer(per_pick: float, truncation="picks", min_flops=lambda n, m, d, b: 0.0):
+def _sleepy_peer(per_pick: float, truncation="recompute", min_flops=lambda n, m, d, b: 0.0):
     def prepare(X, labelled, batch, *, proba=None, seed=0):
         def run():
             time.sleep(per_pick * batch)
@@ -114,6 +114,21 @@ def test_slow_greedy_peer_is_stopped_and_gets_a_linear_lower_bound():
     assert time.perf_counter() - t0 < 0.3  # the full call (0.4 s) was cut short
     assert measure == "lower-bound" and "straight line" in note
     assert 0.3 <= seconds <= 0.45  # the full call would sleep 0.4 s
+
+
+def test_incremental_peer_is_extended_from_many_picks():
+    def prepare(X, labelled, batch, *, proba=None, seed=0):
+        def run():
+            time.sleep(0.02 + 0.001 * batch)  # a setup, then a constant cost per pick
+            return np.arange(batch) + 1000
+
+        return run
+
+    peer = Peer("fake", "coreset", "Inc()", "math", prepare, "incremental")
+    X = np.zeros((50, 4), dtype=np.float32)
+    seconds, measure, _, note = selection.time_peer(peer, X, np.arange(5), 500, None, 0, 0.2, 1e3)
+    assert measure == "lower-bound" and "40 picks" in note and "straight line" in note
+    assert 0.4 <= seconds <= 0.6  # the full call would sleep 0.52 s
 
 
 def test_slow_non_greedy_peer_is_stopped_at_the_cap():
@@ -264,11 +279,17 @@ def test_run_protocol_splits_the_time_of_a_tiny_run():
     assert res.final_f1_macro > 0.5  # four well-separated blobs
 
 
-def test_pick_fast_takes_the_fastest_within_one_point():
+def test_pick_fast_takes_the_cheapest_round_within_one_point():
     S = end_to_end.Screen
-    screens = [S("sgd", 2.0, 0.80), S("a", 0.1, 0.792), S("b", 0.05, 0.70), S("c", 0.5, 0.82)]
+    screens = [
+        S("sgd", 2.0, 0.80, 0.1),
+        S("a", 0.1, 0.792, 0.1),
+        S("b", 0.05, 0.70, 0.1),
+        S("c", 0.5, 0.82, 0.1),
+        S("slow-proba", 0.01, 0.80, 3.0),  # cheapest fit, dearest round
+    ]
     assert end_to_end.pick_fast(screens, 0.80).name == "a"
-    assert end_to_end.pick_fast(screens, 0.90).name == "b"  # none qualifies: fastest overall
+    assert end_to_end.pick_fast(screens, 0.90).name == "b"  # none qualifies: cheapest overall
 
 
 def test_loglog_slope_recovers_the_exponent():
