@@ -99,7 +99,6 @@ def candidate_classifiers(seed: int = 0) -> dict[str, object]:
     can be the fast classifier. ``sgd-5`` is ``sgd`` with 5 epochs and the one-vs-rest fits on
     every core: the fix proposed for annal's ``sgd`` if it stays within a point.
     """
-    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
     from sklearn.linear_model import SGDClassifier
     from sklearn.naive_bayes import GaussianNB
     from sklearn.neighbors import NearestCentroid
@@ -107,7 +106,7 @@ def candidate_classifiers(seed: int = 0) -> dict[str, object]:
     return {
         "sgd": "sgd",
         "sgd-5": SGDClassifier(loss="log_loss", max_iter=5, tol=None, n_jobs=-1, random_state=seed),
-        "lda": LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto"),
+        "lda": "lda",
         "gaussian-nb": GaussianNB(),
         "nearest-centroid": NearestCentroid(),
     }

@@ -82,3 +82,37 @@ def test_stratified_split_keeps_every_class_on_both_sides():
     assert not np.array_equal(stratified_split(y, 0.2, 5)[1], te)
     with pytest.raises(AnnalError):
         stratified_split(y, test_size=1.5)
+
+
+def test_sgd_threads_follow_the_thread_budget_and_do_not_change_the_model():
+    from threadpoolctl import threadpool_limits
+
+    from annal.al.models import SGD_MAX_ITER, thread_budget
+
+    assert make_classifier("sgd").max_iter == SGD_MAX_ITER < 30
+    with threadpool_limits(limits=1, user_api="blas"):
+        assert thread_budget() == 1 and make_classifier("sgd").n_jobs == 1
+    X, y = blobs(300, 6, dim=16, seed=5)
+    one = make_classifier("sgd", seed=2).set_params(n_jobs=1)
+    two = make_classifier("sgd", seed=2).set_params(n_jobs=2)
+    a, b = LabelledModel(one, 6).fit(X, y), LabelledModel(two, 6).fit(X, y)
+    np.testing.assert_array_equal(a.fitted_.coef_, b.fitted_.coef_)
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+
+
+def test_lda_is_sklearns_shrunk_lda_and_copes_with_one_row_per_class():
+    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+
+    X, y = blobs(200, 4, dim=12, seed=6)
+    ours = LabelledModel(make_classifier("lda"), 4).fit(X, y).predict_proba(X)
+    ref = LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto").fit(X, y).predict_proba(X)
+    np.testing.assert_allclose(ours, ref, rtol=1e-4, atol=1e-6)
+    # one row per class: LDA is undefined, the nearest class mean decides
+    rows = np.array([np.flatnonzero(y == c)[0] for c in (3, 0, 2)])
+    model = LabelledModel(make_classifier("lda"), 4).fit(X[rows], y[rows])
+    proba = model.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(1), 1.0, atol=1e-5)
+    assert (proba[:, 1] == 0).all()
+    assert (model.predict(X[rows]) == y[rows]).all()
+    dist = ((X[:, None, :] - X[rows][None, :, :]) ** 2).sum(-1)
+    np.testing.assert_array_equal(model.predict(X), y[rows][dist.argmin(1)])

@@ -77,7 +77,9 @@ def run(
     budget: int = typer.Option(500, "--budget", min=1, help="Rows labelled per round."),
     initial: int = typer.Option(250, "--initial", min=1, help="Initial labelled set size."),
     seed: int = typer.Option(0, "--seed", help="Seed of the split, initial set and picks."),
-    classifier: str = typer.Option("sgd", "--classifier", help="sgd, logreg, rf, linear-svm, mlp."),
+    classifier: str = typer.Option(
+        "sgd", "--classifier", help="sgd, lda (fast), logreg, rf, linear-svm, mlp."
+    ),
     param: list[str] = typer.Option(
         [], "--param", help="Strategy parameter key=value (repeatable), e.g. aggregate=max."
     ),
