@@ -82,6 +82,10 @@ class DistanceSampling(Strategy):
         if spec.backend in EXACT_BACKENDS:
             metric = spec.get("metric")
             V = state.unit if metric == "cosine" else state.X
+            if self.aggregate == "mean":
+                # One matrix-vector product over every row, then the unlabelled scores: reads
+                # V once instead of copying V[unl] first (the copy cost 3x the product).
+                return aggregate_distance(V, V[lab], metric=metric, aggregate="mean")[unl]
             return aggregate_distance(V[unl], V[lab], metric=metric, aggregate=self.aggregate)
         return index_aggregate_distance(str(spec), state.X[unl], state.X[lab], self.aggregate)
 
