@@ -13,6 +13,7 @@ greedy k-center; the work is the n x m matmul plus a small fraction of n x k.
 from __future__ import annotations
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from annal.al.geometry import aggregate_distance
 from annal.al.state import PoolState
@@ -66,6 +67,16 @@ def k_center_greedy(
     matmul against the centers they miss) and merged with the candidates; the best ``c`` of
     those stay candidates. Each (row, center) distance is computed at most once.
     """
+    # The per-pick products (candidates x d) are far too small for BLAS threads: on a busy
+    # machine threads made the pick loop 4-10x slower. One thread gives the same numbers.
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _k_center_greedy(V, min_dist, k, metric, n_candidates)
+
+
+def _k_center_greedy(
+    V: np.ndarray, min_dist: np.ndarray, k: int, metric: str, n_candidates: int | None
+) -> np.ndarray:
+    """The pick loop of :func:`k_center_greedy` (same parameters)."""
     n = len(V)
     c = min(n, n_candidates or max(4 * k, 1024))
     picked: list[int] = []
