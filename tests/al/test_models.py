@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.linear_model import SGDClassifier
 from sklearn.naive_bayes import GaussianNB
 from sklearn.svm import LinearSVC
@@ -116,3 +120,28 @@ def test_lda_is_sklearns_shrunk_lda_and_copes_with_one_row_per_class():
     assert (model.predict(X[rows]) == y[rows]).all()
     dist = ((X[:, None, :] - X[rows][None, :, :]) ** 2).sum(-1)
     np.testing.assert_array_equal(model.predict(X), y[rows][dist.argmin(1)])
+
+
+@settings(deadline=None, max_examples=25)
+@given(
+    n=st.integers(8, 120),
+    d=st.integers(1, 40),
+    n_classes=st.integers(2, 6),
+    seed=st.integers(0, 10**6),
+    constant=st.booleans(),
+)
+def test_lda_equals_sklearns_lsqr_auto_estimator(n, d, n_classes, seed, constant):
+    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, n_classes, n)
+    y[: n_classes + 1] = np.arange(n_classes + 1) % n_classes  # every class, more rows than classes
+    centres = rng.normal(scale=2.0, size=(n_classes, d))
+    X = (centres[y] + rng.normal(size=(n, d))).astype(np.float32)
+    if constant:
+        X[:, 0] = 0.1  # a constant feature (standardised with scale 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto").fit(X, y)
+    ours = make_classifier("lda").fit(X, y)
+    np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X), rtol=1e-3, atol=2e-5)
