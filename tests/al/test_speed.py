@@ -65,3 +65,67 @@ def test_coreset_pick_loop_runs_on_one_blas_thread_and_restores_the_callers(monk
     assert seen and all(t == [1] * len(t) for t in seen)
     assert _blas_threads() == before
     assert len(set(picks.tolist())) == 20
+
+
+@settings(deadline=None, max_examples=15)
+@given(
+    n=st.integers(5, 300),
+    k=st.integers(1, 8),
+    seed=st.integers(0, 10**6),
+    backend=st.sampled_from(["faiss", "sklearn"]),
+)
+def test_kmeans_distances_are_each_rows_squared_distance_to_its_centroid(n, k, seed, backend):
+    from annal.al.kmeans import kmeans
+
+    X = normalize_rows(np.random.default_rng(seed).normal(size=(n, 6)))
+    centroids, labels, sq = kmeans(X, k, seed=seed, backend=backend, return_distances=True)
+    brute = ((X[:, None, :] - centroids[None, :, :]) ** 2).sum(-1)
+    np.testing.assert_allclose(sq, brute[np.arange(n), labels], atol=1e-5)
+    np.testing.assert_allclose(sq, brute.min(1), atol=1e-5)  # the assigned one is the nearest
+    plain_centroids, plain_labels = kmeans(X, k, seed=seed, backend=backend)
+    np.testing.assert_array_equal(plain_labels, labels)
+    np.testing.assert_array_equal(plain_centroids, centroids)
+
+
+def test_cluster_centroid_pick_from_assignment_distances_matches_explicit_distances():
+    from annal.al.strategies.cluster import ClusterSampling
+
+    X, y = blobs(600, 6, dim=12, seed=8, spread=0.6)
+    state = make_state(X, y, list(range(0, 600, 50)))
+    strategy = ClusterSampling(picks=("centroid",))
+    picks = strategy.select(state, 30, seed=2)
+    centroids, labels = strategy.cluster(state, np.random.default_rng(2))
+    U = state.unit[state.unlabelled_pos]
+    dist = ((U - centroids[labels]) ** 2).sum(1)
+    # nearest members of each cluster first, as many as the cluster got
+    from annal.al.strategies.cluster import allocate
+
+    quota = allocate(np.bincount(labels, minlength=len(centroids)), 30)
+    expected = []
+    for c, q in enumerate(quota):
+        members = np.flatnonzero(labels == c)
+        expected.extend(members[np.argsort(dist[members], kind="stable")[:q]].tolist())
+    assert set(picks.tolist()) == set(state.ids[state.unlabelled_pos[expected]].tolist())
+
+
+def test_max_points_per_centroid_is_opt_in_and_faiss_only():
+    import pytest
+
+    from annal.al.kmeans import kmeans
+    from annal.al.strategies.cluster import ClusterSampling
+    from annal.errors import AnnalError
+
+    X, y = blobs(800, 4, dim=10, seed=9)
+    U = normalize_rows(X)
+    default = kmeans(U, 4, seed=1)
+    roomy = kmeans(U, 4, seed=1, max_points_per_centroid=1000)  # >= n/k: no subsample
+    np.testing.assert_array_equal(default[1], roomy[1])
+    small = kmeans(U, 4, seed=1, max_points_per_centroid=16)  # trains on 64 of 800 rows
+    assert small[0].shape == (4, 10) and len(small[1]) == 800
+    state = make_state(X, y, [0, 1, 2, 3])
+    picks = ClusterSampling(max_points_per_centroid=16).select(state, 40, seed=0)
+    assert len(set(picks.tolist())) == 40
+    with pytest.raises(AnnalError, match="faiss"):
+        kmeans(U, 4, backend="sklearn", max_points_per_centroid=16)
+    with pytest.raises(AnnalError, match=">= 1"):
+        kmeans(U, 4, max_points_per_centroid=0)

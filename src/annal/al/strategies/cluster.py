@@ -108,6 +108,10 @@ class ClusterSampling(Strategy):
         that embedded the pool.
     centroids : np.ndarray of float32, shape (k0, d), optional
         Precomputed initial centroids (instead of ``descriptions``).
+    max_points_per_centroid : int, optional
+        Opt-in approximation (FAISS backend): train k-means on a seeded sample of at most this
+        many rows per centroid (FAISS's default 256 when None; 64 about halves the k-means
+        time at 25k rows), then assign every row. The default stays FAISS's.
     """
 
     name = "cluster"
@@ -123,6 +127,7 @@ class ClusterSampling(Strategy):
         descriptions: tuple[str, ...] | None = None,
         encoder: str | None = None,
         centroids: np.ndarray | None = None,
+        max_points_per_centroid: int | None = None,
     ) -> None:
         self.n_clusters = n_clusters
         self.picks = picks
@@ -132,6 +137,7 @@ class ClusterSampling(Strategy):
         self.descriptions = descriptions
         self.encoder = encoder
         self.centroids = centroids
+        self.max_points_per_centroid = max_points_per_centroid
 
     @property
     def needs_proba(self) -> bool:  # type: ignore[override]
@@ -163,7 +169,14 @@ class ClusterSampling(Strategy):
 
     def cluster(self, state: PoolState, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """k-means of the unlabelled unit rows: centroids (k, d) and labels (u,)."""
-        U = state.unit[state.unlabelled_pos]
+        centroids, labels, _ = self._cluster(state, rng, state.unit[state.unlabelled_pos])
+        return centroids, labels
+
+    def _cluster(
+        self, state: PoolState, rng: np.random.Generator, U: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """k-means of ``U`` (u, d), the unlabelled unit rows: centroids, labels and every
+        row's squared distance to its centroid (from FAISS's assignment search)."""
         k = int(self.n_clusters or state.n_classes) + int(self.growth) * state.round
         k = max(1, min(k, len(U)))
         init = self._initial_centroids()
@@ -183,18 +196,19 @@ class ClusterSampling(Strategy):
             backend=self.backend,
             max_iter=self.max_iter,
             init_centroids=init,
+            max_points_per_centroid=self.max_points_per_centroid,
+            return_distances=True,
         )
 
     def _select(self, state: PoolState, k: int, rng: np.random.Generator) -> np.ndarray:
         picks = self._picks()
-        centroids, labels = self.cluster(state, rng)
-        U = state.unit[state.unlabelled_pos]
+        U = state.unit[state.unlabelled_pos]  # the one copy: k-means and the picks share it
+        centroids, labels, sq_dist = self._cluster(state, rng, U)
         n_clusters = len(centroids)
         sizes = np.bincount(labels, minlength=n_clusters)
         scores = {}
-        if "centroid" in picks:  # nearest the centroid first
-            diff = U - centroids[labels]
-            scores["centroid"] = -np.einsum("ij,ij->i", diff, diff)
+        if "centroid" in picks:  # nearest the centroid first, from the assignment's distances
+            scores["centroid"] = -sq_dist
         if "diverse" in picks:  # lowest x.S = highest mean distance to the other members
             member = sparse.csr_matrix(
                 (np.ones(len(U), dtype=np.float32), (labels, np.arange(len(U)))),
