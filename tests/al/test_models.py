@@ -91,9 +91,11 @@ def test_stratified_split_keeps_every_class_on_both_sides():
 def test_sgd_threads_follow_the_thread_budget_and_do_not_change_the_model():
     from threadpoolctl import threadpool_limits
 
-    from annal.al.models import SGD_MAX_ITER, thread_budget
+    from annal.al.models import SGD_MAX_ITER, SGD_PATIENCE, thread_budget
 
-    assert make_classifier("sgd").max_iter == SGD_MAX_ITER < 30
+    sgd = make_classifier("sgd")
+    assert sgd.max_iter == SGD_MAX_ITER < 30 and sgd.n_iter_no_change == SGD_PATIENCE
+    assert sgd.tol is not None  # the patience only acts with a tolerance
     with threadpool_limits(limits=1, user_api="blas"):
         assert thread_budget() == 1 and make_classifier("sgd").n_jobs == 1
     X, y = blobs(300, 6, dim=16, seed=5)
