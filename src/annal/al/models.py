@@ -194,9 +194,9 @@ def make_classifier(name_or_estimator: str | BaseEstimator = "sgd", seed: int = 
     name_or_estimator : str or estimator
         One of ``sgd`` (SGDClassifier with log loss, the paper's; at most ``SGD_MAX_ITER``
         epochs with a patience of ``SGD_PATIENCE``, its one-vs-rest fits threaded over
-        :func:`thread_budget` threads, which gives the same model as one thread), ``lda`` (:class:`ShrunkLDA`, the fast closed-form
-        choice, within about a point of ``sgd``'s macro-F1; see BENCHMARKS.md), ``logreg``,
-        ``rf``, ``linear-svm`` (calibrated), ``mlp`` (two hidden layers), or a scikit-learn
+        :func:`thread_budget` threads, which gives the same model as one thread), ``lda``
+        (:class:`ShrunkLDA`, the fast closed-form choice, within about a point of ``sgd``'s
+        macro-F1; see BENCHMARKS.md), ``logreg``, ``rf``, ``linear-svm`` (calibrated), ``mlp`` (two hidden layers), or a scikit-learn
         estimator with ``predict_proba`` (cloned; its ``random_state`` set to ``seed`` when it
         has one).
     seed : int
