@@ -196,9 +196,9 @@ def make_classifier(name_or_estimator: str | BaseEstimator = "sgd", seed: int = 
         epochs with a patience of ``SGD_PATIENCE``, its one-vs-rest fits threaded over
         :func:`thread_budget` threads, which gives the same model as one thread), ``lda``
         (:class:`ShrunkLDA`, the fast closed-form choice, within about a point of ``sgd``'s
-        macro-F1; see BENCHMARKS.md), ``logreg``, ``rf``, ``linear-svm`` (calibrated), ``mlp`` (two hidden layers), or a scikit-learn
-        estimator with ``predict_proba`` (cloned; its ``random_state`` set to ``seed`` when it
-        has one).
+        macro-F1; see BENCHMARKS.md), ``logreg``, ``rf``, ``linear-svm`` (calibrated),
+        ``mlp`` (two hidden layers), or a scikit-learn estimator with ``predict_proba``
+        (cloned; its ``random_state`` set to ``seed`` when it has one).
     seed : int
         Seed of the estimator's randomness.
 
