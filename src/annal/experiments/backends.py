@@ -42,8 +42,8 @@ def threads_per_worker(jobs: int, cpus: int | None = None) -> int:
 
 
 def _exit_with_parent(parent: int) -> None:
-    """In the queue's server process: exit as soon as the driver is gone (e.g. ``kill -9``),
-    so no server lingers and the workers' next message fails, ending them too."""
+    """In a helper process (the queue's server, a worker): exit as soon as the driver is gone
+    (e.g. ``kill -9``), so nothing it started lingers as an orphan."""
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -87,8 +87,15 @@ class LocalBackend:
         self._queue = self._manager.Queue()
         env = dict.fromkeys(_THREAD_ENV, str(self.threads))
         # Reused across runs of one process (warm workers skip the heavy imports); idle
-        # workers exit after `timeout` seconds, and all of them when the driver dies.
-        self._executor = get_reusable_executor(max_workers=self.jobs, env=env, timeout=120)
+        # workers exit after `timeout` seconds, and every worker (even one mid-cell, which
+        # loky alone would leave running) as soon as the driver dies.
+        self._executor = get_reusable_executor(
+            max_workers=self.jobs,
+            env=env,
+            timeout=120,
+            initializer=_exit_with_parent,
+            initargs=(os.getpid(),),
+        )
 
     def put_data(self, name: str, arrays: dict[str, np.ndarray]) -> str:
         """Write a dataset's arrays once; the workers load them by path."""
