@@ -1,7 +1,13 @@
 """What a strategy sees of the pool: embeddings, stable ids, labelled/unlabelled, probabilities.
 
-A :class:`PoolState` never holds test data and never holds pool labels. The fitted classifier's
-probabilities on the unlabelled pool are computed on first use and cached.
+A :class:`PoolState` never holds test data and never holds the labels of unlabelled rows (only
+the answers the oracle gave for labelled ones, which candidate pools such as AnchorAL read). The
+fitted classifier's probabilities on the unlabelled pool are computed on first use, in chunks,
+and cached.
+
+``X`` may be a float16 or float32 memory-mapped array: it is never copied whole. A candidate
+pool hands a strategy :meth:`PoolState.subset`, a small state over the labelled rows and the
+candidates with the same dataset ids.
 """
 
 from __future__ import annotations
@@ -12,6 +18,17 @@ from typing import Protocol
 import numpy as np
 
 from annal.al.geometry import as_float32, normalize_rows
+
+#: Rows per ``predict_proba`` call: bounds the float32 copy of a memory-mapped pool.
+PROBA_CHUNK = 65536
+
+
+def pool_array(X: np.ndarray) -> np.ndarray:
+    """``X`` unchanged when it is a 2-D float16/float32 array (a memory map stays one), else
+    a float32 copy."""
+    if isinstance(X, np.ndarray) and X.ndim == 2 and X.dtype in (np.float16, np.float32):
+        return X
+    return as_float32(X)
 
 
 class ProbaModel(Protocol):
@@ -25,8 +42,8 @@ class PoolState:
 
     Parameters
     ----------
-    X : np.ndarray of float32, shape (n, d)
-        Embeddings of the whole pool (labelled and unlabelled).
+    X : np.ndarray of float32 or float16, shape (n, d)
+        Embeddings of the whole pool (labelled and unlabelled); may be memory-mapped.
     ids : np.ndarray of int64, shape (n,)
         Stable ids of the rows of ``X`` (unique).
     labelled : np.ndarray of bool, shape (n,)
@@ -42,6 +59,9 @@ class PoolState:
     excluded : np.ndarray of bool, shape (n,), optional
         Rows that are neither labelled nor selectable (already taken by another strategy of a
         combination in this round).
+    known : np.ndarray of int64, shape (n,), optional
+        The oracle's answers for labelled rows (-1 elsewhere); read only by candidate pools
+        that work per class (AnchorAL), never by strategies.
     """
 
     def __init__(
@@ -55,8 +75,9 @@ class PoolState:
         round: int = 0,
         unit: np.ndarray | None = None,
         excluded: np.ndarray | None = None,
+        known: np.ndarray | None = None,
     ) -> None:
-        self.X = as_float32(X)
+        self.X = pool_array(X)
         self.ids = np.asarray(ids, dtype=np.int64)
         self.labelled = np.asarray(labelled, dtype=bool)
         self.model = model
@@ -64,6 +85,7 @@ class PoolState:
         self.round = int(round)
         self._unit = unit
         self.excluded = np.zeros(len(self.X), dtype=bool) if excluded is None else excluded
+        self.known = known
         # Shared with the states made by `without`, so probabilities are computed once a round.
         self._shared: dict = {"root": self, "pos": None, "proba": None}
         if not (len(self.X) == len(self.ids) == len(self.labelled) == len(self.excluded)):
@@ -91,6 +113,30 @@ class PoolState:
             self._unit = normalize_rows(self.X)
         return self._unit
 
+    def rows(self, positions: np.ndarray) -> np.ndarray:
+        """The float32 rows of ``X`` at ``positions`` (a copy of those rows only)."""
+        return as_float32(self.X[np.asarray(positions, dtype=np.int64)])
+
+    def subset(self, positions: np.ndarray) -> PoolState:
+        """A state over the rows at ``positions`` (e.g. labelled rows plus a candidate pool).
+
+        Ids stay the dataset ids, so what a strategy picks in the subset is what it would name
+        in the whole pool. The subset's ``X`` is a float32 copy of those rows only.
+        """
+        pos = np.asarray(positions, dtype=np.int64)
+        unit = None if self._unit is None else self._unit[pos]
+        return PoolState(
+            self.rows(pos),
+            self.ids[pos],
+            self.labelled[pos],
+            model=self.model,
+            n_classes=self.n_classes,
+            round=self.round,
+            unit=unit,
+            excluded=self.excluded[pos],
+            known=None if self.known is None else self.known[pos],
+        )
+
     def proba(self) -> np.ndarray:
         """Class probabilities of the unlabelled rows, float32 (u, n_classes), cached.
 
@@ -103,7 +149,11 @@ class PoolState:
                     "this strategy needs class probabilities but the state has no model"
                 )
             pos = shared["root"].unlabelled_pos
-            shared["proba"] = np.asarray(self.model.predict_proba(self.X[pos]), dtype=np.float32)
+            out = np.empty((len(pos), self.n_classes), dtype=np.float32)
+            for start in range(0, len(pos), PROBA_CHUNK):
+                block = pos[start : start + PROBA_CHUNK]
+                out[start : start + len(block)] = self.model.predict_proba(self.rows(block))
+            shared["proba"] = out
             shared["pos"] = pos
         if len(shared["pos"]) == len(self.unlabelled_pos):
             return shared["proba"]
@@ -122,6 +172,7 @@ class PoolState:
             round=self.round,
             unit=self._unit,
             excluded=excluded,
+            known=self.known,
         )
         child._shared = self._shared
         return child

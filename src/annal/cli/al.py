@@ -60,6 +60,8 @@ DISPLAY = (
     ("imbalance_ratio", "imb", "{:.1f}"),
     ("fit_s", "fit_s", "{:.2f}"),
     ("query_s", "query_s", "{:.2f}"),
+    ("pool_size", "pool", "{}"),
+    ("pool_search_s", "pool_s", "{:.2f}"),
 )
 
 
@@ -83,6 +85,12 @@ def run(
     param: list[str] = typer.Option(
         [], "--param", help="Strategy parameter key=value (repeatable), e.g. aggregate=max."
     ),
+    pool: str = typer.Option(
+        "full",
+        "--pool",
+        help="Candidate pool the strategy looks in: full, random?size=M, "
+        "seals?k=100&index=faiss:hnsw?M=32, anchoral?anchors=10&k=50&size=10000.",
+    ),
     model: str | None = typer.Option(
         None, "--model", help="Encoder spec or .npy; default: the folder's minilm.npy if present."
     ),
@@ -95,10 +103,12 @@ def run(
 ) -> None:
     """Run active learning on a dataset and print one row per round."""
     from annal.al import ActiveLearningLoop, RoundRecord, make_strategy, stratified_split
+    from annal.al.pools import make_pool
     from annal.data.files import atomic_path
     from annal.embed import embed_dataset
 
     chosen = make_strategy(strategy, **parse_params(param))
+    candidate_pool = make_pool(pool)
     ds = load_from_cli(source, data_root, False, "single", text_col, label_col, 2)
     X = embed_dataset(ds, model, progress=True)
     y = np.asarray(ds.y, dtype=np.int64)
@@ -114,10 +124,11 @@ def run(
         rounds=rounds,
         seed=seed,
         warm_start=warm_start,
+        pool=candidate_pool,
     )
     console.print(
         f"{ds.name}: pool {len(train)}, test {len(test)}, {ds.n_classes} classes, "
-        f"d={X.shape[1]}; {chosen!r}, init {init}, classifier {classifier}"
+        f"d={X.shape[1]}; {chosen!r} in {candidate_pool!r}, init {init}, classifier {classifier}"
     )
     table = Table(title=f"{strategy} on {ds.name} (seed {seed}; F1/P/R macro)", box=box.SIMPLE_HEAD)
     for _, header, _ in DISPLAY:
@@ -139,6 +150,7 @@ def run(
             row = {name: d[name] for name in RoundRecord.scalar_fields()}
             row.update(
                 strategy=strategy,
+                pool=pool,
                 init=init,
                 classifier=classifier,
                 seed=seed,

@@ -44,11 +44,14 @@ ROUND_SCALARS = (
     "fit_s",
     "eval_s",
     "query_s",
+    "pool_size",
+    "pool_build_s",
+    "pool_search_s",
 )
 #: List-valued round-record fields, stored as JSON text.
 ROUND_LISTS = ("recall_per_class", "f1_per_class", "selected_ids")
 #: Round fields that measure time, not results: left out of equality checks.
-TIMING_FIELDS = ("fit_s", "eval_s", "query_s")
+TIMING_FIELDS = ("fit_s", "eval_s", "query_s", "pool_build_s", "pool_search_s")
 
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -280,7 +283,11 @@ class ResultsStore:
         rec: dict[str, Any] = {"round": int(r["round"])}
         for c in ROUND_SCALARS:
             v = r[c]
-            rec[c] = int(v) if c in ("n_labelled", "classes_covered") and v is not None else v
+            rec[c] = (
+                int(v)
+                if c in ("n_labelled", "classes_covered", "pool_size") and v is not None
+                else v
+            )
         for c in ROUND_LISTS:
             rec[c] = json.loads(r[c]) if r[c] is not None else None
         rec.update(json.loads(r["extra"]))

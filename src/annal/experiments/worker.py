@@ -56,6 +56,8 @@ class CellTask:
         Size of the dataset's class list.
     threads : int
         BLAS/OpenMP threads this worker may use.
+    pool : str, optional
+        Candidate-pool spec (``None``: the whole pool).
     """
 
     cell: str
@@ -74,6 +76,7 @@ class CellTask:
     n_classes: int
     resume: list[dict[str, Any]] = field(default_factory=list)
     threads: int = 1
+    pool: str | None = None
 
 
 def load_arrays(data: dict[str, Any] | str | os.PathLike) -> dict[str, np.ndarray]:
@@ -136,6 +139,7 @@ def _run(task: CellTask, data: dict[str, Any] | str, sink: Sink) -> None:
         rounds=task.rounds,
         seed=task.seed,
         warm_start=task.warm_start,
+        pool=task.pool,
     )
     loop.run(
         np.ascontiguousarray(X[tr]),

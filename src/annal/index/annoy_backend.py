@@ -70,6 +70,17 @@ class AnnoyIndex(VectorIndex):
             dist[filled] = dist[filled] ** 2
         return dist, found
 
+    def _save(self, path: str) -> None:
+        self._index.save(path)
+        # save() re-maps the forest from the file just written, which is about to be renamed:
+        # map it again from its final place on the next load.
+
+    def _load(self, path: str, ids: np.ndarray) -> None:
+        index = import_annoy().AnnoyIndex(self.dim, _ANNOY_NAMES[self.metric])
+        index.load(path)
+        self._index = index
+        self._pos_ids = ids.copy()
+
     def _memory_bytes(self) -> int:
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "index.ann")

@@ -80,3 +80,11 @@ class HnswlibIndex(VectorIndex):
 
     def _memory_bytes(self) -> int:
         return int(self._index.index_file_size())
+
+    def _save(self, path: str) -> None:
+        self._index.save_index(path)
+
+    def _load(self, path: str, ids: np.ndarray) -> None:
+        index = import_hnswlib().Index(space=self.metric, dim=self.dim)
+        index.load_index(path, max_elements=len(ids))
+        self._index = index
