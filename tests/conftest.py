@@ -32,3 +32,19 @@ def _isolated_cache(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("ANNAL_CACHE_DIR", str(tmp_path_factory.mktemp("annal-cache")))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
+
+
+def check_user_error(output: str, *needles: str) -> str:
+    """The one ``error:`` line of a CLI ``output`` (no traceback), which names every needle."""
+    assert "Traceback" not in output, output
+    errors = [ln for ln in output.splitlines() if ln.startswith("error:")]
+    assert len(errors) == 1, output
+    for needle in needles:
+        assert needle in errors[0], (needle, errors[0])
+    return errors[0]
+
+
+@pytest.fixture(scope="session")
+def user_error():
+    """``user_error(output, *needles)``: assert one ``error:`` line naming the needles."""
+    return check_user_error

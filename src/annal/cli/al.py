@@ -94,8 +94,8 @@ def run(
     label_col: str = LABEL_COL_OPT,
 ) -> None:
     """Run active learning on a dataset and print one row per round."""
+    from annal._io import atomic_write
     from annal.al import ActiveLearningLoop, RoundRecord, make_strategy, stratified_split
-    from annal.data.files import atomic_path
     from annal.embed import embed_dataset
 
     chosen = make_strategy(strategy, **parse_params(param))
@@ -147,8 +147,8 @@ def run(
                 f1_per_class=json.dumps(d["f1_per_class"]),
             )
             rows.append(row)
-        with atomic_path(out) as tmp:
-            pd.DataFrame(rows).to_csv(tmp, index=False)
+        with atomic_write(out) as fh:
+            pd.DataFrame(rows).to_csv(fh, index=False)
         console.print(f"wrote {out}")
 
 
