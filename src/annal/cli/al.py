@@ -76,7 +76,9 @@ def run(
     rounds: int = typer.Option(20, "--rounds", min=0, help="Selection rounds."),
     budget: int = typer.Option(500, "--budget", min=1, help="Rows labelled per round."),
     initial: int = typer.Option(250, "--initial", min=1, help="Initial labelled set size."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the split, initial set and picks."),
+    seed: int = typer.Option(
+        0, "--seed", min=0, max=2**32 - 1, help="Seed of the split, initial set and picks."
+    ),
     classifier: str = typer.Option(
         "sgd", "--classifier", help="sgd, lda (fast), logreg, rf, linear-svm, mlp."
     ),
