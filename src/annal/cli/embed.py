@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import typer
 
+from annal._io import atomic_write
 from annal.cli.data import (
     DATA_ROOT_OPT,
     LABEL_COL_OPT,
@@ -19,7 +20,6 @@ from annal.cli.data import (
     console,
     load_from_cli,
 )
-from annal.data.files import atomic_path
 from annal.embed import embed_dataset, precomputed_path
 from annal.embed.api import embed_to_file
 from annal.embed.writer import BACKENDS, CHUNK_ROWS, DTYPES
@@ -92,12 +92,12 @@ def embed(
         written = np.dtype("float32" if dtype == "auto" else dtype)
         vectors = embed_dataset(ds, model, cache=not no_cache, progress=True)
         shape = vectors.shape
-        with atomic_path(out) as tmp:
-            np.save(tmp, vectors.astype(written, copy=False), allow_pickle=False)
+        with atomic_write(out) as fh:
+            np.save(fh, vectors.astype(written, copy=False), allow_pickle=False)
     elapsed = time.perf_counter() - start
     if ids_out is not None:
-        with atomic_path(ids_out) as tmp:
-            np.save(tmp, ds.ids, allow_pickle=False)
+        with atomic_write(ids_out) as fh:
+            np.save(fh, ds.ids, allow_pickle=False)
     what = f"precomputed {pre}" if pre is not None else (model or "minilm")
     console.print(
         f"wrote {out}: {shape[0]} x {shape[1]} {written.name} from {what} "

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from annal.data.files import atomic_write_bytes
+from annal._io import atomic_write_bytes
 from annal.embed.base import check_embeddings
 from annal.embed.progress import progress_bar
 from annal.errors import AnnalError

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from annal.errors import AnnalError
-from annal.index.base import VectorIndex
+from annal.index.base import VectorIndex, save_through_path
 
 _ANNOY_NAMES = {"cosine": "angular", "ip": "dot", "l2": "euclidean"}
 
@@ -70,10 +70,9 @@ class AnnoyIndex(VectorIndex):
             dist[filled] = dist[filled] ** 2
         return dist, found
 
-    def _save(self, path: str) -> None:
-        self._index.save(path)
-        # save() re-maps the forest from the file just written, which is about to be renamed:
-        # map it again from its final place on the next load.
+    def _save(self, fh) -> None:
+        # save() re-maps the forest from the file it wrote; the mapping outlives its removal.
+        save_through_path(fh, self._index.save, ".ann")
 
     def _load(self, path: str, ids: np.ndarray) -> None:
         index = import_annoy().AnnoyIndex(self.dim, _ANNOY_NAMES[self.metric])

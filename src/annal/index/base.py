@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, BinaryIO, ClassVar
 
 import numpy as np
 
@@ -244,16 +245,16 @@ class VectorIndex(ABC):
         Every file is written atomically and ``meta.json`` last, so a folder without it (a
         crash half-way) is never read as an index.
         """
-        from annal.data.files import atomic_path, atomic_write_bytes
+        from annal._io import atomic_write, atomic_write_bytes
 
         self._require_built()
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "meta.json").unlink(missing_ok=True)
-        with atomic_path(folder / "ids.npy") as tmp:
-            np.save(tmp, self._ids, allow_pickle=False)
-        with atomic_path(folder / "index.bin") as tmp:
-            self._save(str(tmp))
+        with atomic_write(folder / "ids.npy") as fh:
+            np.save(fh, self._ids, allow_pickle=False)
+        with atomic_write(folder / "index.bin") as fh:
+            self._save(fh)
         meta = {"spec": str(self.spec), "dim": self.dim, "ntotal": self.ntotal}
         atomic_write_bytes(folder / "meta.json", json.dumps(meta).encode())
         return folder
@@ -326,10 +327,21 @@ class VectorIndex(ABC):
     def _memory_bytes(self) -> int:
         """Bytes held by the backend's own structures."""
 
-    def _save(self, path: str) -> None:
-        """Write the backend's structures to the file ``path``."""
+    def _save(self, fh: BinaryIO) -> None:
+        """Write the backend's structures to the open binary file ``fh``."""
         raise AnnalError(f"{self.backend} indexes cannot be saved")
 
     def _load(self, path: str, ids: np.ndarray) -> None:
         """Read what :meth:`_save` wrote (``ids`` are the stored ids, in insertion order)."""
         raise AnnalError(f"{self.backend} indexes cannot be loaded")
+
+
+def save_through_path(fh: BinaryIO, write: Any, suffix: str = ".bin") -> None:
+    """Run ``write(path)`` (a library that saves only to a path) and copy the file into ``fh``."""
+    import shutil
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "index" + suffix)
+        write(path)
+        with open(path, "rb") as src:
+            shutil.copyfileobj(src, fh, 1 << 20)

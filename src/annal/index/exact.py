@@ -84,9 +84,8 @@ class ExactIndex(VectorIndex):
     def _memory_bytes(self) -> int:
         return self._x.nbytes + self._pos_ids.nbytes + self._sqnorm.nbytes
 
-    def _save(self, path: str) -> None:
-        with open(path, "wb") as fh:
-            np.save(fh, self._x, allow_pickle=False)
+    def _save(self, fh) -> None:
+        np.save(fh, self._x, allow_pickle=False)
 
     def _load(self, path: str, ids: np.ndarray) -> None:
         self._build(np.load(path, allow_pickle=False), ids)

@@ -112,12 +112,14 @@ class FaissIndex(VectorIndex):
         except RuntimeError as exc:
             raise AnnalError(f"{self.spec}: faiss cannot remove from this index ({exc})") from None
 
-    def _save(self, path: str) -> None:
+    def _save(self, fh) -> None:
         faiss = import_faiss()
         index = self._index
         if self.params.get("device", "cpu") == "gpu":
             index = faiss.index_gpu_to_cpu(index)
-        faiss.write_index(index, path)
+        writer = faiss.PyCallbackIOWriter(fh.write)  # streams: no in-memory copy of the index
+        faiss.write_index(index, writer)
+        del writer
 
     def _load(self, path: str, ids: np.ndarray) -> None:
         faiss = import_faiss()
