@@ -19,11 +19,10 @@ Made for the cold start: also an initialiser (``probcover``).
 
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 from scipy import sparse
 
+from annal.al.geometry import fingerprint
 from annal.al.init import Initializer
 from annal.al.kmeans import kmeans
 from annal.al.state import PoolState
@@ -108,7 +107,7 @@ class ProbCoverSampling(Strategy):
         if not 0 < float(self.purity) <= 1 or int(self.n_neighbors) < 1:
             raise AnnalError(f"probcover needs 0 < purity <= 1 and n_neighbors >= 1: {self!r}")
         X = state.X
-        key = (X.shape, hashlib.blake2b(X.tobytes(), digest_size=16).hexdigest(), seed)
+        key = (fingerprint(X), seed)
         cache = self.__dict__.setdefault("_graph_cache", {})
         if key not in cache:
             cache.clear()

@@ -1,7 +1,8 @@
 """TypiClust (Hacohen, Dekel & Weinshall, ICML 2022): typical rows of uncovered clusters.
 
-The pool (labelled and selectable rows, unit vectors) is clustered with k-means into
-``min(n_labelled + budget, max_clusters)`` clusters. Clusters are visited in order of fewest
+The whole pool (unit vectors) is clustered with k-means into
+``min(n_labelled + budget, max_clusters)`` clusters; the clustering depends only on the
+embeddings and k (its seed is fixed), so it is kept for later rounds with the same k. Clusters are visited in order of fewest
 labelled members, then largest size (ties in a seeded random order; clusters of at most
 ``min_cluster_size`` rows only when no larger one is left), round-robin until the batch is full.
 From each visited cluster the most *typical* free member is taken: typicality is the inverse
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from annal.al.geometry import fingerprint
 from annal.al.init import Initializer
 from annal.al.kmeans import kmeans
 from annal.al.state import PoolState
@@ -77,18 +79,17 @@ class TypiClustSampling(Strategy):
         if int(self.n_neighbors) < 1 or int(self.max_clusters) < 1:
             raise AnnalError(f"typiclust needs n_neighbors >= 1 and max_clusters >= 1: {self!r}")
         lab, unl = state.labelled_pos, state.unlabelled_pos
-        rows = np.concatenate([lab, unl])
-        U = state.unit[rows]
-        n_clusters = min(len(lab) + k, int(self.max_clusters), len(rows))
-        _, labels = kmeans(U, n_clusters, seed=int(rng.integers(2**31)), backend=self.backend)
+        U = state.unit
+        labels = self.clusters(U, min(len(lab) + k, int(self.max_clusters), len(U)))
         n_clusters = int(labels.max()) + 1
         sizes = np.bincount(labels, minlength=n_clusters)
-        covered = np.bincount(labels[: len(lab)], minlength=n_clusters)
-        free_per = np.bincount(labels[len(lab) :], minlength=n_clusters)
+        covered = np.bincount(labels[lab], minlength=n_clusters)
+        free_per = np.bincount(labels[unl], minlength=n_clusters)
         small = sizes <= int(self.min_cluster_size)
         order = np.lexsort((rng.permutation(n_clusters), -sizes, covered, small))
         order = order[free_per[order] > 0]
-        free = np.concatenate([np.zeros(len(lab), bool), np.ones(len(unl), bool)])
+        free = np.zeros(len(U), dtype=bool)
+        free[unl] = True
         by_cluster = np.argsort(labels, kind="stable")
         starts = np.concatenate([[0], np.cumsum(sizes)])
         picked: list[int] = []
@@ -104,7 +105,16 @@ class TypiClustSampling(Strategy):
                 picked.append(best)
                 if len(picked) == k:
                     break
-        return rows[np.asarray(picked, dtype=np.int64)]
+        return np.asarray(picked, dtype=np.int64)
+
+    def clusters(self, U: np.ndarray, n_clusters: int) -> np.ndarray:
+        """k-means cluster of every row of the pool ``U`` (n, d), cached per (``U``, k)."""
+        key = (fingerprint(U), int(n_clusters), self.backend)
+        cache = self.__dict__.setdefault("_cluster_cache", {})
+        if key not in cache:
+            cache.clear()
+            cache[key] = kmeans(U, int(n_clusters), seed=0, backend=self.backend)[1]
+        return cache[key]
 
 
 class TypiClustInit(Initializer):
