@@ -18,13 +18,16 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from annal.al.registry import INITIALIZERS, STRATEGIES
 from annal.errors import AnnalError
+
+#: A seed: what numpy's generators accept (0 <= seed < 2**32).
+Seed = Annotated[int, Field(ge=0, le=2**32 - 1)]
 
 STRATEGY_NAMES: tuple[str, ...] = tuple(STRATEGIES)
 INIT_NAMES: tuple[str, ...] = tuple(INITIALIZERS)
@@ -153,7 +156,7 @@ class Config(_Strict):
     datasets: list[DatasetConfig] = Field(min_length=1)
     encoder: str | None = None
     test_size: float = Field(default=0.2, gt=0, lt=1)
-    seeds: list[int] = Field(default_factory=lambda: [0, 1, 2], min_length=1)
+    seeds: list[Seed] = Field(default_factory=lambda: [0, 1, 2], min_length=1)
     protocol: ProtocolConfig = Field(default_factory=ProtocolConfig)
     classifier: str = "sgd"
     warm_start: bool = False
@@ -176,7 +179,7 @@ class Config(_Strict):
 
     @field_validator("seeds")
     @classmethod
-    def _unique_seeds(cls, v: list[int]) -> list[int]:
+    def _unique_seeds(cls, v: list[Seed]) -> list[Seed]:
         if len(set(v)) != len(v):
             raise ValueError("seeds must be unique")
         return v
