@@ -18,7 +18,7 @@ from .conftest import blobs
 
 def _state(X, labelled, known=None, ids=None):
     ids = np.arange(1000, 1000 + 7 * len(X), 7, dtype=np.int64) if ids is None else ids
-    return PoolState(X, ids, labelled, n_classes=4, known=known)
+    return PoolState(X, ids, labelled, n_classes=4, labels=known)
 
 
 def _unit(X):
@@ -76,7 +76,7 @@ def test_pool_properties_over_rounds(spec, p, tmp_path_factory):
         if labelled.all():
             break
         known = np.where(labelled, y, -1)
-        state = PoolState(X, ids, labelled, n_classes=3, round=r, known=known)
+        state = PoolState(X, ids, labelled, n_classes=3, round=r, labels=known)
         subs = [pool.restrict(state, p["budget"], seed=p["seed"] + r) for pool in pools]
         (sub, stats), (sub2, _) = subs
         cand = sub.ids[~sub.labelled]
@@ -130,7 +130,7 @@ def test_anchoral_scores_by_mean_similarity_to_the_anchors_that_found_them():
     labelled[:60] = True
     known = np.where(labelled, y, -1)
     pool = make_pool("anchoral?anchors=4&k=20&size=25&index=exact&save_index=false")
-    state = _state(X, labelled, known=known)
+    state = _state(X, labelled, labels=known)
     rng = np.random.default_rng(11)
     cand = pool.candidates(state, rng)
     # Reference: the same anchors (same rng stream), brute-force neighbours and scores.
@@ -155,7 +155,7 @@ def test_anchoral_size_is_min_of_m_and_what_the_anchors_found():
     X, y = blobs(500, 2, dim=8, seed=6)
     labelled = np.zeros(500, dtype=bool)
     labelled[:40] = True
-    state = _state(X, labelled, known=np.where(labelled, y, -1))
+    state = _state(X, labelled, labels=np.where(labelled, y, -1))
     big = make_pool("anchoral?anchors=2&k=10&size=10000&index=exact&save_index=false")
     found = big.candidates(state, np.random.default_rng(0))
     assert 10 <= len(found) <= 2 * 2 * 10  # classes x anchors x k at most

@@ -73,10 +73,12 @@ class SimulatedOracle:
     def __init__(self, ids: np.ndarray, y: np.ndarray) -> None:
         self.ids = np.asarray(ids, dtype=np.int64)
         self.y = np.asarray(y, dtype=np.int64)
+        # Sorted once: a sequential strategy asks row by row, hundreds of times a round.
+        self._sorter = np.argsort(self.ids, kind="stable")
 
     def __call__(self, ids: np.ndarray) -> np.ndarray:
         """Labels of ``ids``."""
-        return self.y[_positions(self.ids, ids)]
+        return self.y[_positions(self.ids, ids, sorter=self._sorter)]
 
 
 @dataclass
@@ -142,10 +144,11 @@ class RoundRecord:
         return cls(**{k: v for k, v in data.items() if k in names})
 
 
-def _positions(ids: np.ndarray, query: np.ndarray) -> np.ndarray:
+def _positions(ids: np.ndarray, query: np.ndarray, sorter: np.ndarray | None = None) -> np.ndarray:
     """Row positions of ``query`` ids in ``ids``; unknown ids are an AnnalError."""
     query = np.asarray(query, dtype=np.int64)
-    sorter = np.argsort(ids, kind="stable")
+    if sorter is None:
+        sorter = np.argsort(ids, kind="stable")
     at = np.searchsorted(ids, query, sorter=sorter)
     at = np.minimum(at, len(ids) - 1)
     pos = sorter[at]
@@ -195,6 +198,10 @@ class ActiveLearningLoop:
     pool : str or CandidatePool, optional
         Where the strategy looks each round (:func:`annal.al.pools.make_pool` spec, e.g.
         ``"seals?k=100&index=faiss:hnsw?M=32"``); default ``full``, the whole unlabelled pool.
+    sequential : bool
+        Sequential mode: strategies may ask the oracle row by row inside a round (``state.ask``)
+        and use those labels for the rest of the batch (GALAXY, DIRECT); each row is asked
+        once. Off: every strategy picks the whole batch blind (their batch variants).
     stopping : sequence of str or StoppingCriterion
         Stopping criteria to observe each round (names from :func:`annal.al.make_stopping`, or
         criteria); default all of them with their published defaults; ``()`` observes none.
@@ -216,6 +223,7 @@ class ActiveLearningLoop:
         seed: int = 0,
         warm_start: bool = False,
         pool: str | CandidatePool | None = None,
+        sequential: bool = False,
         stopping: Sequence[str | StoppingCriterion] = tuple(STOPPING),
         stop_set_size: int = DEFAULT_STOP_SET_SIZE,
     ) -> None:
@@ -228,6 +236,7 @@ class ActiveLearningLoop:
         self.seed = seed
         self.warm_start = warm_start
         self.pool = pool
+        self.sequential = sequential
         self.stopping = stopping
         self.stop_set_size = stop_set_size
 
@@ -237,6 +246,7 @@ class ActiveLearningLoop:
             f"ActiveLearningLoop({self.strategy!r}, classifier={self.classifier!r}, "
             f"init={self.init!r}, initial={self.initial}, budget={self.budget}, "
             f"rounds={self.rounds}, seed={self.seed}, warm_start={self.warm_start}, "
+            f"sequential={self.sequential}, "
             f"stopping={self.stopping!r}, stop_set_size={self.stop_set_size}{pool})"
         )
 
@@ -321,14 +331,30 @@ class ActiveLearningLoop:
             initial_ids = self.initial_ids(X, ids, n_classes=n_classes, y_pool=y_pool)
         labelled = np.zeros(n, dtype=bool)
         y_known = np.full(n, -1, dtype=np.int64)
+        sorter = np.argsort(ids, kind="stable")
+        asked: dict[int, int] = {}  # sequential mode: answers given inside the current round
+
+        def ask(new_ids: np.ndarray) -> np.ndarray:
+            new_ids = np.asarray(new_ids, dtype=np.int64)
+            answers = np.asarray(oracle(new_ids), dtype=np.int64)
+            if answers.shape != new_ids.shape or ((answers < 0) | (answers >= n_classes)).any():
+                raise AnnalError("the oracle must answer one class code in [0, n_classes) per id")
+            return answers
+
+        def ask_once(new_ids: np.ndarray) -> np.ndarray:
+            new_ids = np.asarray(new_ids, dtype=np.int64)
+            _positions(ids, new_ids, sorter=sorter)  # unknown ids fail before the oracle
+            todo = np.array([i for i in new_ids.tolist() if i not in asked], dtype=np.int64)
+            if len(todo):
+                asked.update(zip(todo.tolist(), ask(todo).tolist(), strict=True))
+            return np.array([asked[i] for i in new_ids.tolist()], dtype=np.int64)
 
         def label(new_ids: np.ndarray) -> None:
-            pos = _positions(ids, new_ids)
-            answers = np.asarray(oracle(np.asarray(new_ids, dtype=np.int64)), dtype=np.int64)
-            if answers.shape != pos.shape or ((answers < 0) | (answers >= n_classes)).any():
-                raise AnnalError("the oracle must answer one class code in [0, n_classes) per id")
+            pos = _positions(ids, new_ids, sorter=sorter)
+            answers = ask_once(new_ids) if asked else ask(new_ids)
             labelled[pos] = True
             y_known[pos] = answers
+            asked.clear()
 
         label(initial_ids)
         criteria = self._criteria()
@@ -351,7 +377,7 @@ class ActiveLearningLoop:
                 _observe(criteria, model, stop_X)
             if i < self.rounds:  # a growing pool takes in this round's labelled rows again
                 pool.update(
-                    PoolState(X, ids, labelled, n_classes=n_classes, round=i, known=y_known)
+                    PoolState(X, ids, labelled, n_classes=n_classes, round=i, labels=y_known)
                 )
             label(np.asarray(rec.selected_ids, dtype=np.int64))
 
@@ -374,7 +400,8 @@ class ActiveLearningLoop:
                     n_classes=n_classes,
                     round=r,
                     unit=unit,
-                    known=y_known,
+                    labels=y_known,
+                    oracle=ask_once if self.sequential else None,
                 )
                 sub, stats = pool.restrict(
                     state, self.budget, seed=derive_seed(self.seed, r, _STREAM_POOL)

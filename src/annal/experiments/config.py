@@ -201,6 +201,9 @@ class Config(_Strict):
     protocol: ProtocolConfig = Field(default_factory=ProtocolConfig)
     classifier: str = "sgd"
     warm_start: bool = False
+    #: Sequential mode of the loop: strategies that use the labels of rows picked earlier in
+    #: the same round (galaxy, direct) ask the simulated oracle row by row.
+    sequential: bool = False
     baseline: str = "random"
     experiments: list[ExperimentConfig] = Field(min_length=1)
 
@@ -314,7 +317,39 @@ experiments:
     inits: [random, class-coverage]
 """
 
-PRESETS: dict[str, str] = {"paper": _PAPER, "demo": _DEMO}
+_TOURNAMENT = """\
+# The tournament (issue 13): margin against the strategies of the literature made for
+# imbalanced classes on fixed embeddings, on every shared dataset, paper protocol in fractions
+# of each pool (250 / 500 / 20 rounds on 20 000 texts), 5 seeds, published default
+# hyper-parameters fixed before any result was seen. Baseline: margin.
+name: tournament
+datasets: [arxiv_thealphacubicle, banking77, emotion, r8, tmdb_genre, trec50, trec6]
+test_size: 0.2
+seeds: 5
+protocol: {initial: 0.0125, budget: 0.025, rounds: 20}
+classifier: sgd
+sequential: true  # galaxy and direct see the answers of their earlier picks of a round
+baseline: margin
+experiments:
+  - name: tournament
+    strategies:
+      - margin
+      - least-confident
+      - entropy
+      - random
+      - cluster
+      - class-balanced
+      - margin-kmeans
+      - galaxy
+      - direct
+      - cal
+      - badge
+      - typiclust
+      - probcover
+    inits: [random]
+"""
+
+PRESETS: dict[str, str] = {"paper": _PAPER, "demo": _DEMO, "tournament": _TOURNAMENT}
 
 
 def _loc(loc: tuple[Any, ...]) -> str:

@@ -363,6 +363,7 @@ def _execute(
             budget=budget,
             rounds=rounds,
             warm_start=config.warm_start,
+            sequential=config.sequential,
             train_pos=train_pos,
             test_pos=test_pos,
             initial_ids=prep.initial_ids[(cell.seed, cell.init)],

@@ -24,10 +24,10 @@ def class_anchors(state: PoolState, per_class: int, rng: np.random.Generator) ->
     """Row positions of up to ``per_class`` k-means++ anchors per known class, int64."""
     from sklearn.cluster import kmeans_plusplus
 
-    if state.known is None:
+    if state.labels is None:
         raise AnnalError("the anchoral pool needs the labels of the labelled rows")
     lab = state.labelled_pos
-    known = state.known[lab]
+    known = state.labels[lab]
     chosen = []
     for c in np.unique(known[known >= 0]):
         rows = lab[known == c]
