@@ -16,9 +16,9 @@ from annal.errors import AnnalError
 from .conftest import blobs
 
 
-def _state(X, labelled, known=None, ids=None):
+def _state(X, labelled, labels=None, ids=None):
     ids = np.arange(1000, 1000 + 7 * len(X), 7, dtype=np.int64) if ids is None else ids
-    return PoolState(X, ids, labelled, n_classes=4, labels=known)
+    return PoolState(X, ids, labelled, n_classes=4, labels=labels)
 
 
 def _unit(X):
