@@ -25,7 +25,7 @@ from annal.cli.data import (
 from annal.errors import AnnalError
 
 
-def parse_params(pairs: list[str]) -> dict:
+def parse_params(pairs: list[str], flag: str = "--param") -> dict:
     """``["aggregate=max", "n_clusters=20"]`` -> ``{"aggregate": "max", "n_clusters": 20}``.
 
     Values that read as YAML numbers, booleans or lists become those; anything else stays text
@@ -35,7 +35,7 @@ def parse_params(pairs: list[str]) -> dict:
     for pair in pairs:
         key, sep, text = pair.partition("=")
         if not sep or not key.strip():
-            raise AnnalError(f"--param must look like key=value, got {pair!r}")
+            raise AnnalError(f"{flag} must look like key=value, got {pair!r}")
         try:
             value = yaml.safe_load(text)
         except yaml.YAMLError:
@@ -78,10 +78,17 @@ def run(
     initial: int = typer.Option(250, "--initial", min=1, help="Initial labelled set size."),
     seed: int = typer.Option(0, "--seed", help="Seed of the split, initial set and picks."),
     classifier: str = typer.Option(
-        "sgd", "--classifier", help="sgd, lda (fast), logreg, rf, linear-svm, mlp."
+        "sgd",
+        "--classifier",
+        help="sgd (vectorised), sgd-sklearn, lda (fast), logreg, rf, linear-svm, mlp.",
     ),
     param: list[str] = typer.Option(
         [], "--param", help="Strategy parameter key=value (repeatable), e.g. aggregate=max."
+    ),
+    classifier_param: list[str] = typer.Option(
+        [],
+        "--classifier-param",
+        help="Classifier parameter key=value (repeatable), e.g. epochs=5.",
     ),
     model: str | None = typer.Option(
         None, "--model", help="Encoder spec or .npy; default: the folder's minilm.npy if present."
@@ -94,11 +101,21 @@ def run(
     label_col: str = LABEL_COL_OPT,
 ) -> None:
     """Run active learning on a dataset and print one row per round."""
-    from annal.al import ActiveLearningLoop, RoundRecord, make_strategy, stratified_split
+    from annal.al import (
+        ActiveLearningLoop,
+        RoundRecord,
+        make_classifier,
+        make_strategy,
+        stratified_split,
+    )
     from annal.data.files import atomic_path
     from annal.embed import embed_dataset
+    from annal.experiments.config import ClassifierConfig
 
     chosen = make_strategy(strategy, **parse_params(param))
+    clf_params = parse_params(classifier_param, "--classifier-param")
+    make_classifier(classifier, seed, clf_params)  # a bad name or parameter fails before work
+    clf_label = str(ClassifierConfig(name=classifier, params=clf_params))
     ds = load_from_cli(source, data_root, False, "single", text_col, label_col, 2)
     X = embed_dataset(ds, model, progress=True)
     y = np.asarray(ds.y, dtype=np.int64)
@@ -108,6 +125,7 @@ def run(
     loop = ActiveLearningLoop(
         chosen,
         classifier=classifier,
+        classifier_params=clf_params,
         init=init,
         initial=initial,
         budget=budget,
@@ -117,7 +135,7 @@ def run(
     )
     console.print(
         f"{ds.name}: pool {len(train)}, test {len(test)}, {ds.n_classes} classes, "
-        f"d={X.shape[1]}; {chosen!r}, init {init}, classifier {classifier}"
+        f"d={X.shape[1]}; {chosen!r}, init {init}, classifier {clf_label}"
     )
     table = Table(title=f"{strategy} on {ds.name} (seed {seed}; F1/P/R macro)", box=box.SIMPLE_HEAD)
     for _, header, _ in DISPLAY:
@@ -140,7 +158,7 @@ def run(
             row.update(
                 strategy=strategy,
                 init=init,
-                classifier=classifier,
+                classifier=clf_label,
                 seed=seed,
                 n_selected=len(d["selected_ids"]),
                 recall_per_class=json.dumps(d["recall_per_class"]),

@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from annal.al.models import CLASSIFIERS
 from annal.al.registry import INITIALIZERS, STRATEGIES
 from annal.errors import AnnalError
 
@@ -127,6 +128,28 @@ class StrategyConfig(_Strict):
         return self.label or self.name
 
 
+class ClassifierConfig(_Strict):
+    """The classifier fitted every round: a name and its parameters.
+
+    YAML: ``classifier: sgd`` or ``classifier: {name: sgd, params: {epochs: 5}}``; the
+    parameters are checked when the run starts (:func:`annal.al.make_classifier`).
+    """
+
+    name: str = "sgd"
+    params: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("name")
+    @classmethod
+    def _known(cls, v: str) -> str:
+        if v not in CLASSIFIERS:
+            raise ValueError(f"unknown classifier {v!r}; known: {', '.join(CLASSIFIERS)}")
+        return v
+
+    def __str__(self) -> str:
+        """``sgd`` or ``sgd epochs=5``: how results and reports name it."""
+        return " ".join([self.name, *(f"{k}={v}" for k, v in sorted(self.params.items()))])
+
+
 class ExperimentConfig(_Strict):
     """One experiment: every strategy crossed with every initialisation."""
 
@@ -155,12 +178,17 @@ class Config(_Strict):
     test_size: float = Field(default=0.2, gt=0, lt=1)
     seeds: list[int] = Field(default_factory=lambda: [0, 1, 2], min_length=1)
     protocol: ProtocolConfig = Field(default_factory=ProtocolConfig)
-    classifier: str = "sgd"
+    classifier: ClassifierConfig = Field(default_factory=ClassifierConfig)
     warm_start: bool = False
     baseline: str = "random"
     experiments: list[ExperimentConfig] = Field(min_length=1)
 
     _dataset_names = field_validator("datasets", mode="before")(_named)
+
+    @field_validator("classifier", mode="before")
+    @classmethod
+    def _classifier_name(cls, v: Any) -> Any:
+        return {"name": v} if isinstance(v, str) else v
 
     @field_validator("seeds", mode="before")
     @classmethod

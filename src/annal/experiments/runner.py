@@ -132,7 +132,7 @@ def check_components(config: Config) -> None:
         except (AnnalError, TypeError, ValueError) as exc:
             raise AnnalError(f"config: strategy {key!r}: {exc}") from None
     try:
-        make_classifier(config.classifier, 0)
+        make_classifier(config.classifier.name, 0, config.classifier.params)
     except AnnalError as exc:
         raise AnnalError(f"config: classifier: {exc}") from None
 
@@ -149,7 +149,7 @@ def _task_fields(config: Config, cell: Cell, prep: PreparedDataset, versions: di
         "strategy_params": strat.params,
         "init": cell.init,
         "seed": cell.seed,
-        "classifier": config.classifier,
+        "classifier": str(config.classifier),
         "experiments": experiments_of(config, cell.strategy, cell.init),
         "versions": versions,
         "n_pool": len(train_pos),
@@ -322,7 +322,8 @@ def _execute(
             strategy=strat.name,
             params=dict(strat.params),
             init=cell.init,
-            classifier=config.classifier,
+            classifier=config.classifier.name,
+            classifier_params=dict(config.classifier.params),
             seed=cell.seed,
             initial=initial,
             budget=budget,
