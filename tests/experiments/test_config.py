@@ -36,8 +36,17 @@ def test_paper_preset_validates_and_encodes_the_papers_experiments():
     assert cfg.classifier.name == "sgd" and cfg.classifier.params == {} and cfg.test_size == 0.2
     # The paper's 250 / 500 x 20 on a 20 000-text pool, as fractions.
     assert cfg.protocol.resolve(20000) == (250, 500, 20)
-    # 6 strategies with random init + 3 other inits x {random, distance}, per dataset and seed.
-    assert len(expand_grid(cfg)) == len(cfg.datasets) * len(cfg.seeds) * 12
+    # The paper's distance: mean distance through FAISS LSH, nbits 16 (footnote 18), in
+    # combined too; section 3.1 sets it against the flat index and random.
+    lsh = {"index": "faiss:lsh?nbits=16", "aggregate": "mean"}
+    assert cfg.strategies()["distance"].params == lsh
+    combined = cfg.strategies()["combined"].params
+    assert combined["distance.index"] == lsh["index"] and combined["distance.aggregate"] == "mean"
+    sec31 = exps["lsh-vs-flat"]
+    assert [s.key for s in sec31.strategies] == ["random", "distance", "distance-flat"]
+    assert sec31.strategies[2].params == {"index": "exact?metric=cosine", "aggregate": "mean"}
+    # 7 strategies with random init + 3 other inits x {random, distance}, per dataset and seed.
+    assert len(expand_grid(cfg)) == len(cfg.datasets) * len(cfg.seeds) * 13
 
 
 def test_presets_round_trip_through_yaml(tmp_path):
