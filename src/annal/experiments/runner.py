@@ -270,6 +270,8 @@ def _prepare(
             console.print(f"[dim]preparing {dc.key}: load, embed, split, initial sets[/dim]")
         prep = prepare_dataset(dc, config, inits[dc.key], progress=progress)
         store.put_dataset(prep.key, list(prep.classes), prep.class_counts(), prep.report)
+        embedding = {"encoder": prep.encoder, "dim": int(prep.X.shape[1])}
+        store.set_meta({f"embedding:{prep.key}": json.dumps(embedding)})
         preps[dc.key] = prep
     return preps
 
