@@ -252,8 +252,8 @@ experiments:
 """
 
 _DEMO = """\
-# What `make demo` runs: the built-in demo dataset, a few strategies, 5 seeds
-# (enough for the report's paired 95% intervals to separate the strategies).
+# What `make demo` runs: the built-in demo data, 5 strategies, 5 seeds.
+# Five seeds are enough for the report's paired 95% intervals to mean something.
 name: demo
 datasets: [demo]
 test_size: 0.2
@@ -271,6 +271,15 @@ experiments:
 """
 
 PRESETS: dict[str, str] = {"paper": _PAPER, "demo": _DEMO}
+
+
+def preset_summaries() -> dict[str, str]:
+    """``name -> one line`` for every preset: its YAML's first comment line."""
+    out = {}
+    for name, text in PRESETS.items():
+        first = next((ln for ln in text.splitlines() if ln.startswith("#")), "# ")
+        out[name] = first.lstrip("# ").strip()
+    return out
 
 
 def _loc(loc: tuple[Any, ...]) -> str:
