@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import typer
 
+from annal._io import atomic_write
 from annal.cli.options import (
     CACHE_HELP,
     DATA_ROOT_OPT,
@@ -22,7 +23,6 @@ from annal.cli.options import (
     model_opt,
     wrote,
 )
-from annal.data.files import atomic_path
 from annal.embed.api import embed_dataset, embedding_source
 
 
@@ -56,11 +56,11 @@ def embed(
     start = time.perf_counter()
     vectors = embed_dataset(ds, model, cache=not no_cache, progress=True)
     elapsed = time.perf_counter() - start
-    with atomic_path(out) as tmp:
-        np.save(tmp, vectors, allow_pickle=False)
+    with atomic_write(out) as fh:
+        np.save(fh, vectors, allow_pickle=False)
     if ids_out is not None:
-        with atomic_path(ids_out) as tmp:
-            np.save(tmp, ds.ids, allow_pickle=False)
+        with atomic_write(ids_out) as fh:
+            np.save(fh, ds.ids, allow_pickle=False)
     console.print(
         f"{vectors.shape[0]} x {vectors.shape[1]} float32 from {source_text} in {elapsed:.1f} s "
         f"({ds.report.dropped} of {ds.report.rows_read} rows dropped)"

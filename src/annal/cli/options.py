@@ -16,7 +16,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from annal.cli import err_console
+from annal.cli import print_warning
 
 #: What commands print for a person (results, tables, "wrote FILE" lines).
 console = Console(highlight=False, soft_wrap=True)
@@ -146,7 +146,7 @@ def warnings_to_stderr() -> Iterator[None]:
         warnings.simplefilter("always", UserWarning)
         yield
     for w in caught:
-        err_console.print(f"[yellow]warning:[/yellow] {w.message}")
+        print_warning(w.message)
 
 
 def load_from_cli(
