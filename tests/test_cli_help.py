@@ -100,9 +100,10 @@ def test_help_says_where_the_cache_lives(path):
     assert "$ANNAL_CACHE_DIR" in _flat(_help(path))
 
 
-def test_config_list_shows_every_preset_on_one_line():
-    result = runner.invoke(app, ["config", "list"])
+def test_config_list_shows_every_preset_with_its_summary():
+    result = runner.invoke(app, ["config", "list"], env={"COLUMNS": "80"})
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert [line.split()[0] for line in lines] == list(PRESETS)
-    assert all(len(line) <= 80 and len(line.split()) > 3 for line in lines)
+    assert [line.split()[0] for line in lines if not line.startswith(" ")] == list(PRESETS)
+    assert all(len(line) <= 80 for line in lines)
+    assert "demo  " in result.output and "5 seeds." in result.output

@@ -76,12 +76,23 @@ def experiment_run(
 
 def config_list() -> None:
     """List the built-in configs (presets), one line each."""
+    import shutil
+    import textwrap
+
     from annal.experiments.config import preset_summaries
 
     names = preset_summaries()
     width = max(map(len, names))
+    columns = max(40, min(100, shutil.get_terminal_size((80, 24)).columns))
     for name, line in names.items():
-        console.print(f"{name.ljust(width)}  {line}")
+        text = textwrap.fill(
+            line,
+            columns,
+            initial_indent=f"{name.ljust(width)}  ",
+            subsequent_indent=" " * (width + 2),
+            break_on_hyphens=False,
+        )
+        console.print(text, markup=False, soft_wrap=True)
 
 
 def config_show(

@@ -258,7 +258,7 @@ experiments:
 """
 
 _DEMO = """\
-# What `make demo` runs: the built-in demo data, 5 strategies, 5 seeds.
+# What `make demo` runs: built-in demo data, 5 strategies, 5 seeds.
 # Five seeds are enough for the report's paired 95% intervals to mean something.
 name: demo
 datasets: [demo]
@@ -312,11 +312,18 @@ PRESETS: dict[str, str] = {"paper": _PAPER, "demo": _DEMO, "tournament": _TOURNA
 
 
 def preset_summaries() -> dict[str, str]:
-    """``name -> one line`` for every preset: its YAML's first comment line."""
+    """``name -> summary`` for every preset: the first sentence of its YAML's leading
+    comment."""
     out = {}
     for name, text in PRESETS.items():
-        first = next((ln for ln in text.splitlines() if ln.startswith("#")), "# ")
-        out[name] = first.lstrip("# ").strip()
+        lines = []
+        for line in text.splitlines():
+            if not line.startswith("#"):
+                break
+            lines.append(line.lstrip("#").strip())
+        comment = " ".join(lines)
+        end = comment.find(". ")
+        out[name] = comment[: end + 1] if end >= 0 else comment
     return out
 
 
