@@ -117,3 +117,25 @@ def embedding_label(ds: Dataset, model: str | None = None) -> str:
             return f"all-MiniLM-L6-v2 (precomputed {path.name})"
         return f"precomputed {path.name}"
     return get_encoder(model, progress=False).name
+
+
+def embedding_source(ds: Dataset, model: str | None = None, *, cache: bool = True) -> str:
+    """Where :func:`embed_dataset` will take ``ds``'s vectors from, for a person to read.
+
+    Call it *before* embedding (embedding fills the cache).
+
+    Returns
+    -------
+    str
+        ``"precomputed PATH"``, ``"cache DIR (ENCODER)"`` when the disk cache already holds
+        these texts for this encoder, else ``"ENCODER"`` (encoded now).
+    """
+    path = precomputed_path(ds, model)
+    if path is not None:
+        return f"precomputed {path}"
+    encoder = get_encoder(model, progress=False)
+    if cache:
+        store = EmbeddingCache()
+        if store.get(cache_key(encoder.name, ds.texts)) is not None:
+            return f"cache {store.folder} ({encoder.name})"
+    return encoder.name

@@ -18,13 +18,13 @@ from typing import Any
 from rich.console import Console
 from rich.progress import (
     BarColumn,
-    Progress,
     SpinnerColumn,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
 
+from annal._io import check_output_dir, run_lock
 from annal.errors import AnnalError
 from annal.experiments.backends import make_backend
 from annal.experiments.config import Config
@@ -32,6 +32,7 @@ from annal.experiments.grid import Cell, expand_grid, experiments_of
 from annal.experiments.prepare import PreparedDataset, prepare_dataset, split_fingerprint
 from annal.experiments.store import STORE_NAME, ResultsStore
 from annal.experiments.worker import CellTask
+from annal.progress import StepProgress
 
 DEFAULT_JOBS = 2  # this project's reference machine has 2 cores
 
@@ -85,8 +86,42 @@ def library_versions() -> dict[str, str]:
     }
 
 
+def _other_config(store: ResultsStore, out: Path, config: Config, force: bool) -> bool:
+    """Whether ``store`` holds another config's results (which ``force`` allows replacing)."""
+    old_hash = store.get_meta("config_hash")
+    if old_hash is None or old_hash == config.config_hash():
+        return False
+    if not force:
+        raise AnnalError(
+            f"{out}: holds results of a different config (hash {old_hash}, this one "
+            f"{config.config_hash()}); use another --out, or --force to replace them"
+        )
+    return True
+
+
+def stored_status(out: Path, config: Config, *, force: bool = False) -> dict[str, str]:
+    """The status of every cell already stored in ``out`` for ``config``; nothing is written.
+
+    Returns ``{}`` when there is no store, or when it holds another config and ``force`` is
+    set (it is replaced only once the new run can start, see :func:`open_store`).
+
+    Raises
+    ------
+    AnnalError
+        When the store holds results of a different config and ``force`` is False, or it is
+        not a readable results store.
+    """
+    if not (out / STORE_NAME).exists():
+        return {}
+    with ResultsStore.existing(out) as old:
+        return {} if _other_config(old, out, config, force) else old.run_status()
+
+
 def open_store(out: Path, config: Config, *, force: bool = False) -> ResultsStore:
     """The run directory's store, created for ``config`` or checked against it.
+
+    Call it only once the run can start: with ``force`` it deletes the results of a
+    different config.
 
     Raises
     ------
@@ -95,14 +130,9 @@ def open_store(out: Path, config: Config, *, force: bool = False) -> ResultsStor
     """
     path = out / STORE_NAME
     if path.exists():
-        with ResultsStore(path) as old:
-            old_hash = old.get_meta("config_hash")
-        if old_hash is not None and old_hash != config.config_hash():
-            if not force:
-                raise AnnalError(
-                    f"{out}: holds results of a different config (hash {old_hash}, this one "
-                    f"{config.config_hash()}); use another --out, or --force to replace them"
-                )
+        with ResultsStore.existing(out) as old:
+            replace = _other_config(old, out, config, force)
+        if replace:
             ResultsStore.remove(out)
     store = ResultsStore(path)
     if store.get_meta("config_hash") is None:
@@ -163,23 +193,28 @@ def _task_fields(config: Config, cell: Cell, prep: PreparedDataset, versions: di
 
 
 class _Display:
-    """The rich progress display: cells done/total, the latest round, ETA over rounds."""
+    """Progress of a grid: on a terminal a bar over rounds (cells done, the latest round, ETA);
+    elsewhere one line per finished cell."""
 
     def __init__(self, enabled: bool, n_cells: int, n_rounds: int, console: Console) -> None:
         self.n_cells, self.done = n_cells, 0
         self.last = ""
-        self._progress = Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            BarColumn(),
-            TextColumn("rounds {task.completed:.0f}/{task.total:.0f}"),
-            TimeElapsedColumn(),
-            TextColumn("ETA"),
-            TimeRemainingColumn(),
+        self._progress = StepProgress(
+            n_cells,
+            units=n_rounds,
+            enabled=enabled,
             console=console,
-            disable=not enabled,
+            columns=(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TextColumn("rounds {task.completed:.0f}/{task.total:.0f}"),
+                TimeElapsedColumn(),
+                TextColumn("ETA"),
+                TimeRemainingColumn(),
+            ),
         )
-        self._task = self._progress.add_task(self._text(), total=max(1, n_rounds))
+        self._progress.describe(self._text())
 
     def _text(self) -> str:
         return f"cells {self.done}/{self.n_cells}" + (f" · {self.last}" if self.last else "")
@@ -193,11 +228,12 @@ class _Display:
 
     def round(self, cell: str, rnd: int, of: int) -> None:
         self.last = f"{cell} round {rnd}/{of}"
-        self._progress.update(self._task, advance=1, description=self._text())
+        self._progress.advance(1, self._text())
 
-    def cell_ended(self, leftover_rounds: int) -> None:
+    def cell_ended(self, cell: str, status: str, rounds: int, leftover_rounds: int) -> None:
         self.done += 1
-        self._progress.update(self._task, advance=leftover_rounds, description=self._text())
+        self._progress.describe(self._text())
+        self._progress.step_done(f"{cell} {status} ({rounds} rounds)", leftover_rounds)
 
 
 def run_experiment(
@@ -236,25 +272,34 @@ def run_experiment(
     t0 = time.perf_counter()
     console = console or Console(stderr=True)
     out = Path(out)
+    check_output_dir(out, what="run directory")
     executor = make_backend(backend, jobs=jobs, address=address)
     check_components(config)
     cells = expand_grid(config)
     summary = RunSummary(out=out, total=len(cells))
-    with open_store(out, config, force=force) as store:
-        status = store.run_status()
+    with run_lock(out):
+        # Everything that can fail on the user's input (data, embeddings, protocol) is done
+        # before the store is created or --force replaces an old one: a run that cannot
+        # start writes nothing.
+        status = stored_status(out, config, force=force)
         pending = [c for c in cells if status.get(c.key) != "done"]
         summary.skipped = len(cells) - len(pending)
         if not pending:
             summary.wall_s = time.perf_counter() - t0
             return summary
-        preps = _prepare(config, pending, store, progress=progress, console=console)
-        _execute(config, pending, preps, store, executor, summary, progress, console)
+        preps = _prepare(config, pending, progress=progress, console=console)
+        with open_store(out, config, force=force) as store:
+            for prep in preps.values():
+                store.put_dataset(prep.key, list(prep.classes), prep.class_counts(), prep.report)
+                embedding = {"encoder": prep.encoder, "dim": int(prep.X.shape[1])}
+                store.set_meta({f"embedding:{prep.key}": json.dumps(embedding)})
+            _execute(config, pending, preps, store, executor, summary, progress, console)
     summary.wall_s = time.perf_counter() - t0
     return summary
 
 
 def _prepare(
-    config: Config, pending: list[Cell], store: ResultsStore, *, progress: bool, console: Console
+    config: Config, pending: list[Cell], *, progress: bool, console: Console
 ) -> dict[str, PreparedDataset]:
     needed = {c.dataset for c in pending}
     inits: dict[str, list[str]] = {}
@@ -268,11 +313,7 @@ def _prepare(
             continue
         if progress:
             console.print(f"[dim]preparing {dc.key}: load, embed, split, initial sets[/dim]")
-        prep = prepare_dataset(dc, config, inits[dc.key], progress=progress)
-        store.put_dataset(prep.key, list(prep.classes), prep.class_counts(), prep.report)
-        embedding = {"encoder": prep.encoder, "dim": int(prep.X.shape[1])}
-        store.set_meta({f"embedding:{prep.key}": json.dumps(embedding)})
-        preps[dc.key] = prep
+        preps[dc.key] = prepare_dataset(dc, config, inits[dc.key], progress=progress)
     return preps
 
 
@@ -331,6 +372,7 @@ def _execute(
             budget=budget,
             rounds=rounds,
             warm_start=config.warm_start,
+            sequential=config.sequential,
             train_pos=train_pos,
             test_pos=test_pos,
             initial_ids=prep.initial_ids[(cell.seed, cell.init)],
@@ -367,7 +409,7 @@ def _execute(
                 else:
                     store.set_status(run_ids[cell], "failed", payload)
                     summary.failed.append((cell, payload))
-                display.cell_ended(max(0, expected[cell] - seen[cell]))
+                display.cell_ended(cell, kind, seen[cell], max(0, expected[cell] - seen[cell]))
 
             while open_cells:
                 for msg in executor.messages(timeout=0.5):
