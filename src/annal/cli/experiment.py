@@ -34,7 +34,9 @@ def _finish(summary, out: Path) -> None:
 
 
 def experiment_run(
-    config: str = typer.Argument(..., help="YAML config file or preset name (paper)"),
+    config: str = typer.Argument(
+        ..., help="YAML config file or preset name (paper, demo, tournament)"
+    ),
     out: Path = typer.Option(None, "--out", help="run directory (default runs/<config name>)"),
     jobs: int = typer.Option(2, "--jobs", "-j", help=JOBS_HELP),
     backend: str = typer.Option("local", "--backend", help="local | ray"),
