@@ -258,8 +258,8 @@ experiments:
 """
 
 _DEMO = """\
-# What `make demo` runs: the built-in demo dataset, a few strategies, 5 seeds
-# (enough for the report's paired 95% intervals to separate the strategies).
+# What `make demo` runs: built-in demo data, 5 strategies, 5 seeds.
+# Five seeds are enough for the report's paired 95% intervals to mean something.
 name: demo
 datasets: [demo]
 test_size: 0.2
@@ -309,6 +309,22 @@ experiments:
 """
 
 PRESETS: dict[str, str] = {"paper": _PAPER, "demo": _DEMO, "tournament": _TOURNAMENT}
+
+
+def preset_summaries() -> dict[str, str]:
+    """``name -> summary`` for every preset: the first sentence of its YAML's leading
+    comment."""
+    out = {}
+    for name, text in PRESETS.items():
+        lines = []
+        for line in text.splitlines():
+            if not line.startswith("#"):
+                break
+            lines.append(line.lstrip("#").strip())
+        comment = " ".join(lines)
+        end = comment.find(". ")
+        out[name] = comment[: end + 1] if end >= 0 else comment
+    return out
 
 
 def _loc(loc: tuple[Any, ...]) -> str:
