@@ -1,0 +1,67 @@
+"""``annal label export``: the labelled rows (and, on request, the model's predictions)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from annal.data.files import atomic_path
+from annal.errors import AnnalError
+from annal.label.project import Project
+
+EXPORT_FORMATS = ("csv", "jsonl", "parquet")
+
+
+def export_frame(project: Project, *, predictions: bool = False) -> pd.DataFrame:
+    """The labelled rows as a table: ``id``, ``text``, ``label``, ``who``, ``at`` (UTC, ISO).
+
+    With ``predictions``, every row, and the latest model's ``predicted`` label and its
+    ``probability`` for the unlabelled ones (empty where no model was fitted yet).
+    """
+    rows = project.store.export_rows()
+    cols = ["id", "text", "label", "who", "at", "predicted", "probability"]
+    frame = pd.DataFrame(rows, columns=cols)
+    frame["at"] = [
+        None if pd.isna(t) else dt.datetime.fromtimestamp(t, dt.UTC).isoformat(timespec="seconds")
+        for t in frame["at"]
+    ]
+    if not predictions:
+        return frame.loc[frame["label"].notna(), cols[:5]].reset_index(drop=True)
+    labelled = frame["label"].notna()
+    frame.loc[labelled, ["predicted", "probability"]] = None
+    return frame
+
+
+def format_of(path: Path, fmt: str | None) -> str:
+    """``fmt``, or the one ``path``'s extension names."""
+    if fmt is None:
+        fmt = {".csv": "csv", ".jsonl": "jsonl", ".parquet": "parquet"}.get(path.suffix.lower())
+        if fmt is None:
+            raise AnnalError(f"{path}: cannot tell the format from the extension; use --format")
+    if fmt not in EXPORT_FORMATS:
+        raise AnnalError(f"unknown export format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
+    return fmt
+
+
+def export_project(
+    project: Project,
+    out: str | os.PathLike[str],
+    *,
+    fmt: str | None = None,
+    predictions: bool = False,
+) -> int:
+    """Write the export table to ``out`` atomically; returns the number of rows written."""
+    out = Path(out).expanduser()
+    fmt = format_of(out, fmt)
+    frame = export_frame(project, predictions=predictions)
+    with atomic_path(out) as tmp:
+        if fmt == "csv":
+            frame.to_csv(tmp, index=False)
+        elif fmt == "jsonl":
+            frame.to_json(tmp, orient="records", lines=True, force_ascii=False)
+        else:
+            frame.to_parquet(tmp, index=False)
+    return len(frame)
