@@ -13,10 +13,9 @@ import warnings
 
 import numpy as np
 from scipy.stats import bootstrap
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.model_selection import StratifiedKFold
 
-from annal.al.models import make_classifier
+from annal.al.models import LabelledModel, make_classifier
 
 FOLDS = 5
 RESAMPLES = 200
@@ -60,10 +59,13 @@ def cv_macro_f1(X: np.ndarray, y: np.ndarray, classifier: str, seed: int) -> dic
     Xk, yk = X[mask], y[mask]
     folds = int(min(FOLDS, counts[counts >= 2].min()))
     cv = StratifiedKFold(folds, shuffle=True, random_state=seed)
+    n_classes = int(y.max()) + 1
+    pred = np.empty_like(yk)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
         warnings.simplefilter("ignore", UserWarning)
-        pred = cross_val_predict(make_classifier(classifier, seed), Xk, yk, cv=cv)
+        for fit_rows, held_out in cv.split(Xk, yk):
+            model = LabelledModel(make_classifier(classifier, seed), n_classes)
+            pred[held_out] = model.fit(Xk[fit_rows], yk[fit_rows]).predict(Xk[held_out])
     f1 = macro_f1(yk, pred)
     res = bootstrap(
         (yk, pred),

@@ -23,7 +23,8 @@ Tables
 ``queue``
     the rows to serve next, in ``rank`` order (the trainer replaces it after each fit).
 ``assignments``
-    which browser tab (``client``) holds which row, so two tabs never get the same row.
+    which browser tab (``client``) holds which row since when (``at``, the lease), in the order
+    the tab sees them (``ord``), so two tabs never get the same row.
 ``predictions``
     the latest model's most probable label and its probability for every row.
 ``rounds``
@@ -73,7 +74,8 @@ CREATE INDEX events_at ON events(at);
 CREATE TABLE queue(
     item INTEGER PRIMARY KEY, rank INTEGER NOT NULL, source TEXT NOT NULL, round INTEGER NOT NULL);
 CREATE INDEX queue_rank ON queue(rank);
-CREATE TABLE assignments(item INTEGER PRIMARY KEY, client TEXT NOT NULL, at REAL NOT NULL);
+CREATE TABLE assignments(
+    item INTEGER PRIMARY KEY, client TEXT NOT NULL, at REAL NOT NULL, ord REAL NOT NULL);
 CREATE INDEX assignments_client ON assignments(client, at);
 CREATE TABLE predictions(item INTEGER PRIMARY KEY, label INTEGER NOT NULL, proba REAL NOT NULL);
 CREATE TABLE rounds(
@@ -113,6 +115,13 @@ class Snapshot:
     y: np.ndarray
     blocked_ids: np.ndarray
     n_rounds: int
+
+
+def _hold_first(con: sqlite3.Connection, item: int, client: str, now: float) -> None:
+    """Give ``item`` to ``client``, ahead of the other rows it holds."""
+    first = con.execute("SELECT MIN(ord) FROM assignments WHERE client = ?", (client,)).fetchone()
+    ord_ = now if first[0] is None else first[0] - 1.0
+    con.execute("INSERT OR REPLACE INTO assignments VALUES (?, ?, ?, ?)", (item, client, now, ord_))
 
 
 def label_list(value: str | Sequence[str]) -> list[str]:
@@ -344,7 +353,7 @@ class ProjectStore:
                 for r in con.execute(
                     """SELECT g.item FROM assignments g
                        WHERE g.client = ? AND g.item NOT IN (SELECT item FROM annotations)
-                       AND g.item NOT IN (SELECT item FROM skips) ORDER BY g.at, g.item""",
+                       AND g.item NOT IN (SELECT item FROM skips) ORDER BY g.ord, g.item""",
                     (client,),
                 )
             ]
@@ -376,8 +385,8 @@ class ProjectStore:
                     if len(fresh) >= n:
                         break
             con.executemany(
-                "INSERT OR REPLACE INTO assignments VALUES (?, ?, ?)",
-                [(i, client, now) for i in fresh],
+                "INSERT OR REPLACE INTO assignments VALUES (?, ?, ?, ?)",
+                [(i, client, now, now + k * 1e-6) for k, i in enumerate(fresh)],
             )
             con.execute("UPDATE assignments SET at = ? WHERE client = ?", (now, client))
             return self._items(con, held + fresh)
@@ -386,7 +395,7 @@ class ProjectStore:
         """Give ``item`` to ``client`` (search results a person labels directly, undo)."""
         now = time.time() if now is None else now
         with self.write() as con:
-            con.execute("INSERT OR REPLACE INTO assignments VALUES (?, ?, ?)", (item, client, now))
+            _hold_first(con, item, client, now)
 
     # -- writes from the page --------------------------------------------------------------------
 
@@ -483,10 +492,7 @@ class ProjectStore:
             else:
                 con.execute("DELETE FROM skips WHERE item = ?", (item,))
             if client is not None:
-                con.execute(
-                    "INSERT OR REPLACE INTO assignments VALUES (?, ?, ?)",
-                    (item, client, time.time()),
-                )
+                _hold_first(con, item, client, time.time())
             return int(item)
 
     # -- reading for the page and the trainer ----------------------------------------------------

@@ -156,7 +156,10 @@ class Trainer:
             estimate=estimate,
             stop_proba=stop_proba,
             advice=advice,
-            predictions=(proba.argmax(axis=1), proba.max(axis=1)),
+            # One class seen so far: no suggestion worth showing (it would say 100%).
+            predictions=None
+            if model.fitted_ is None
+            else (proba.argmax(axis=1), proba.max(axis=1)),
             queue=[int(i) for i in queue],
             labels=snap.labels,
         )
@@ -209,7 +212,7 @@ class BackgroundTrainer:
     def start(self) -> BackgroundTrainer:
         """Start the thread (and a first step if one is due)."""
         self._thread.start()
-        self.poke(force=self.project.store.last_round() is None)
+        self.poke()
         return self
 
     def stop(self) -> None:
@@ -227,8 +230,8 @@ class BackgroundTrainer:
         store = self.project.store
         last = store.last_round()
         n_lab = store.counts()["n_labelled"]
-        if last is None:
-            return n_lab > 0 or store.queue_left() == 0
+        if last is None:  # the first model once there are enough labels to say something
+            return n_lab >= self.project.config.retrain_every or store.queue_left() == 0
         return n_lab - int(last["n_labelled"]) >= self.project.config.retrain_every or (
             store.queue_left() == 0 and n_lab != int(last["n_labelled"])
         )
