@@ -23,10 +23,11 @@ from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.neural_network import MLPClassifier
 from sklearn.svm import LinearSVC
 
+from annal.al.sgd import VectorisedSGD
 from annal.errors import AnnalError
 
-CLASSIFIERS = ("sgd", "logreg", "rf", "linear-svm", "mlp", "lda")
-#: Epochs of the ``sgd`` classifier: at most ``SGD_MAX_ITER``, and it stops once the training
+CLASSIFIERS = ("sgd", "sgd-sklearn", "logreg", "rf", "linear-svm", "mlp", "lda")
+#: Epochs of the ``sgd`` classifiers: at most ``SGD_MAX_ITER``, and it stops once the training
 #: loss has not improved by ``tol`` for ``SGD_PATIENCE`` epochs (scikit-learn's default 5 made
 #: every fit run 6-8 epochs). Final macro-F1 within 0.3 points of the former 30/5 setting on
 #: r8 and banking77 at about a third of the fit time; a patience of 1 lost a point.
@@ -129,9 +130,11 @@ def make_classifier(name_or_estimator: str | BaseEstimator = "sgd", seed: int = 
     Parameters
     ----------
     name_or_estimator : str or estimator
-        One of ``sgd`` (SGDClassifier with log loss, the paper's; at most ``SGD_MAX_ITER``
-        epochs with a patience of ``SGD_PATIENCE``, its one-vs-rest fits threaded over
-        :func:`thread_budget` threads, which gives the same model as one thread), ``lda``
+        One of ``sgd`` (:class:`~annal.al.sgd.VectorisedSGD`: the paper's SGD on the log loss,
+        one-vs-rest, as mini-batch matrix products; at most ``SGD_MAX_ITER`` epochs with a
+        patience of ``SGD_PATIENCE``), ``sgd-sklearn`` (scikit-learn's SGDClassifier with the
+        same settings, its one-vs-rest fits threaded over :func:`thread_budget` threads, which
+        gives the same model as one thread), ``lda``
         (:class:`ShrunkLDA`, scikit-learn's shrunk LDA, the fast closed-form choice, within about a point of ``sgd``'s
         macro-F1; see BENCHMARKS.md), ``logreg``, ``rf``, ``linear-svm`` (calibrated),
         ``mlp`` (two hidden layers), or a scikit-learn estimator with ``predict_proba``
@@ -153,6 +156,8 @@ def make_classifier(name_or_estimator: str | BaseEstimator = "sgd", seed: int = 
         return est
     name = name_or_estimator
     if name == "sgd":
+        return VectorisedSGD(epochs=SGD_MAX_ITER, n_iter_no_change=SGD_PATIENCE, random_state=seed)
+    if name == "sgd-sklearn":
         # A fresh fit each round must be fast: a bounded number of epochs, no early stopping,
         # the per-class binary fits on the threads this process may use.
         return SGDClassifier(

@@ -60,11 +60,36 @@ DISPLAY = (
     ("imbalance_ratio", "imb", "{:.1f}"),
     ("fit_s", "fit_s", "{:.2f}"),
     ("query_s", "query_s", "{:.2f}"),
+    ("stop_kappa", "kappa", "{:.3f}"),
 )
+#: Short names of the stopping criteria for the table's ``stop`` column.
+STOP_ABBREV = {"stabilizing": "stab", "change": "chg", "uncertainty": "unc"}
 
 
 def _row(record: dict) -> list[str]:
-    return [fmt.format(record[name]) for name, _, fmt in DISPLAY]
+    from annal.al.stopping import STOPPING, flag_field
+
+    cells = ["–" if record[name] is None else fmt.format(record[name]) for name, _, fmt in DISPLAY]
+    stops = [STOP_ABBREV.get(name, name) for name in STOPPING if record.get(flag_field(name))]
+    return [*cells, ",".join(stops) or "–"]
+
+
+def stop_lines(records: list[dict]) -> list[str]:
+    """One line per stopping criterion: where it would have stopped the run and the F1 cost."""
+    from annal.al.stopping import stop_costs
+
+    lines = []
+    for c in stop_costs(records):
+        end = f"{c['final_score']:.3f} at the end ({c['final_n_labelled']} labels)"
+        if c["round"] is None:
+            lines.append(f"{c['criterion']}: would not have stopped; macro-F1 {end}")
+        else:
+            lines.append(
+                f"{c['criterion']}: would have stopped at round {c['round']} "
+                f"({c['n_labelled']} labels): macro-F1 {c['score']:.3f} vs {end}, "
+                f"cost {c['cost']:+.3f}"
+            )
+    return lines
 
 
 def run(
@@ -88,6 +113,12 @@ def run(
     ),
     test_size: float = typer.Option(0.2, "--test-size", help="Held-out share of every class."),
     warm_start: bool = typer.Option(False, "--warm-start", help="Warm-start SGD between rounds."),
+    stop_set_size: int = typer.Option(
+        2000,
+        "--stop-set-size",
+        min=1,
+        help="Unlabelled rows the stopping criteria watch (random, fixed per seed).",
+    ),
     out: Path | None = typer.Option(None, "--out", help="Write the per-round table as CSV."),
     data_root: Path | None = DATA_ROOT_OPT,
     text_col: list[str] = TEXT_COL_OPT,
@@ -114,6 +145,7 @@ def run(
         rounds=rounds,
         seed=seed,
         warm_start=warm_start,
+        stop_set_size=stop_set_size,
     )
     console.print(
         f"{ds.name}: pool {len(train)}, test {len(test)}, {ds.n_classes} classes, "
@@ -122,6 +154,7 @@ def run(
     table = Table(title=f"{strategy} on {ds.name} (seed {seed}; F1/P/R macro)", box=box.SIMPLE_HEAD)
     for _, header, _ in DISPLAY:
         table.add_column(header, justify="right")
+    table.add_column("stop", justify="left")
     with Live(table, console=console, refresh_per_second=4):
         records = loop.run(
             X[train],
@@ -132,6 +165,13 @@ def run(
             n_classes=ds.n_classes,
             on_round=lambda rec: table.add_row(*_row(rec.as_dict())),
         )
+    console.print(
+        f"Stopping criteria on a stop set of {min(stop_set_size, len(train) - initial)} "
+        "unlabelled pool rows (kappa: agreement with the previous round's model; stop: the "
+        "criteria that would stop there):"
+    )
+    for line in stop_lines([rec.as_dict() for rec in records]):
+        console.print(f"  {line}")
     if out is not None:
         rows = []
         for rec in records:
