@@ -39,6 +39,10 @@ def test_simulated_oracle_through_a_project_is_the_loop(tmp_path, demo, strategy
     assert [r["phase"] for r in sim] == ["strategy"] * 5
     assert [r["n_labelled"] for r in sim] == [r.n_labelled for r in loop]
     assert [r["f1_macro"] for r in sim] == [r.f1_macro for r in loop]
+    # The page's stopping advice watches the same stop set as the loop and says the same.
+    names = ("stabilizing", "change", "uncertainty")
+    advice = [{a["name"]: a["stop"] for a in r["advice"]} for r in sim]
+    assert advice == [{n: getattr(r, f"stop_{n}") for n in names} for r in loop]
 
 
 def test_cold_start_uses_the_initialiser_until_every_label_has_an_example(tmp_path, demo):

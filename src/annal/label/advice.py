@@ -13,14 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-
-def stop_set_ids(unlabelled_ids: np.ndarray, size: int | None, seed: int) -> np.ndarray:
-    """The fixed stop set drawn from ``unlabelled_ids`` (see :func:`annal.al.stopping.stop_set`)."""
-    from annal.al import stopping
-
-    if size is None:
-        return stopping.stop_set(unlabelled_ids, seed=seed)
-    return stopping.stop_set(unlabelled_ids, size=size, seed=seed)
+from annal.al.stopping import default_criteria
 
 
 def advise(history: Sequence[np.ndarray]) -> list[dict]:
@@ -37,8 +30,6 @@ def advise(history: Sequence[np.ndarray]) -> list[dict]:
         ``{"name", "stop", "reason", "value"}`` per criterion (stabilising predictions, change,
         uncertainty); empty without history.
     """
-    from annal.al.stopping import default_criteria
-
     history = [np.asarray(p) for p in history]
     if not history:
         return []

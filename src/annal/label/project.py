@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from annal.al.stopping import DEFAULT_STOP_SET_SIZE
 from annal.errors import AnnalError
 from annal.label.store import DB_NAME, ProjectStore
 
@@ -42,7 +43,7 @@ class LabelConfig(BaseModel):
     batch: int = Field(20, ge=1)
     retrain_every: int = Field(10, ge=1)
     strategy_after: int = Field(30, ge=0)
-    stop_set_size: int = Field(1000, ge=1)
+    stop_set_size: int = Field(DEFAULT_STOP_SET_SIZE, ge=1)
     seed: int = 0
 
     def check(self) -> None:

@@ -21,17 +21,25 @@ import time
 import numpy as np
 
 from annal.al.geometry import normalize_rows
-from annal.al.loop import _STREAM_CLASSIFIER, _STREAM_INIT, _STREAM_STRATEGY, derive_seed
+from annal.al.loop import (
+    _STREAM_CLASSIFIER,
+    _STREAM_INIT,
+    _STREAM_STOP_SET,
+    _STREAM_STRATEGY,
+    derive_seed,
+)
 from annal.al.models import LabelledModel, make_classifier
 from annal.al.registry import make_initializer, make_strategy
 from annal.al.state import PoolState
+from annal.al.stopping import stop_set
+from annal.label.advice import advise
 from annal.label.estimate import cv_macro_f1
 from annal.label.project import Project
 
 log = logging.getLogger(__name__)
 
 #: Random stream of the cross-validated estimate (apart from the loop's streams).
-_STREAM_ESTIMATE = 3
+_STREAM_ESTIMATE = 4
 STOP_SET_KEY = "stop_set"
 
 
@@ -60,19 +68,18 @@ class Trainer:
         return self._unit
 
     def _stop_set(self, labelled_ids: np.ndarray) -> np.ndarray | None:
+        """The fixed stop set: drawn once, at the first fit, from the rows unlabelled then (as
+        :class:`annal.al.ActiveLearningLoop` draws it after its initial set)."""
         store = self.project.store
         raw = store.meta(STOP_SET_KEY)
         if raw is not None:
             return np.asarray([int(v) for v in raw.split(",") if v], dtype=np.int64)
-        from annal.label.advice import stop_set_ids
-
         unlabelled = np.setdiff1d(np.arange(store.n_items(), dtype=np.int64), labelled_ids)
         if len(unlabelled) == 0:
             return None
-        try:
-            ids = stop_set_ids(unlabelled, None, self.project.config.seed)
-        except ImportError:  # until annal.al.stopping lands on main
-            return None
+        cfg = self.project.config
+        seed = derive_seed(cfg.seed, 0, _STREAM_STOP_SET)
+        ids = stop_set(unlabelled, cfg.stop_set_size, seed)
         with store.write() as con:
             con.execute(
                 "INSERT OR REPLACE INTO meta VALUES (?, ?)",
@@ -181,8 +188,6 @@ class Trainer:
     def _advice(self, stop_proba: np.ndarray | None) -> list[dict]:
         if stop_proba is None:
             return []
-        from annal.label.advice import advise
-
         history = [
             r["stop_proba"] for r in self.project.store.rounds() if r["stop_proba"] is not None
         ]
