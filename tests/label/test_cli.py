@@ -209,3 +209,20 @@ def test_labels_status_and_export(tmp_path, small):
     assert res.exit_code == 0 and len(pd.read_parquet(tmp_path / "l.parquet")) == 3
     res = cli("export", out, "--out", tmp_path / "l.txt")
     assert res.exit_code == 2 and "--format" in res.stderr
+
+
+def test_export_predictions_after_a_fit(tmp_path, project_dir, data):
+    from annal.label.trainer import Trainer
+
+    project = Project(project_dir)
+    for item in project.store.claim("t", 12):
+        project.store.label(item.id, data.gold[item.id])
+    Trainer(project).step()
+    res = cli("export", project_dir, "--out", tmp_path / "p.csv", "--predictions")
+    assert res.exit_code == 0, res.output
+    got = pd.read_csv(tmp_path / "p.csv")
+    assert len(got) == len(data.gold)
+    labelled = got["label"].notna()
+    assert labelled.sum() == 12 and got.loc[labelled, "predicted"].isna().all()
+    assert got.loc[~labelled, "predicted"].isin(data.labels).all()
+    assert got.loc[~labelled, "probability"].between(0, 1).all()

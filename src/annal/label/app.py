@@ -36,9 +36,9 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from annal.errors import AnnalError
+from annal.label.background import BackgroundTrainer
 from annal.label.project import Project
 from annal.label.status import project_status
-from annal.label.trainer import BackgroundTrainer
 
 STATIC = Path(__file__).parent / "static"
 #: Rows a tab asks for at a time.
@@ -108,10 +108,10 @@ class LabelApp:
             raise AnnalError(f"no row with id {item}")
         _, found = self._index.search(X[item : item + 1], k=limit + 1)
         ids = [int(i) for i in found[0] if int(i) != item and int(i) >= 0][:limit]
-        return self.store.items(ids)
+        return self.project.suggest(self.store.items(ids))
 
     def after_write(self) -> None:
-        """Tell the trainer labels changed (it fits when due, in its own thread)."""
+        """Tell the trainer labels changed (it fits when due, in its own process)."""
         if self.trainer is not None:
             self.trainer.poke()
 
@@ -151,7 +151,7 @@ def create_app(
         Start the background trainer with the app.
     """
     state = LabelApp(folder, who=who, trainer=trainer)
-    store = state.store
+    store, project = state.store, state.project
 
     async def body_of(request: Request) -> dict:
         if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
@@ -180,7 +180,7 @@ def create_app(
             ids = [int(v) for v in raw.split(",") if v.strip()][:200]
         except ValueError:
             raise AnnalError("ids must be integers separated by commas") from None
-        items = await run_in_threadpool(store.items, ids)
+        items = await run_in_threadpool(lambda: project.suggest(store.items(ids)))
         return JSONResponse({"items": [i.as_dict() for i in items]})
 
     async def api_search(request: Request) -> Response:
@@ -193,7 +193,7 @@ def create_app(
                 raise AnnalError("similar must be a row id") from None
             items = await run_in_threadpool(state.similar, item, SEARCH_LIMIT)
         elif q.strip():
-            items = await run_in_threadpool(store.search, q, SEARCH_LIMIT)
+            items = await run_in_threadpool(lambda: project.suggest(store.search(q, SEARCH_LIMIT)))
         else:
             items = []
         return JSONResponse({"items": [i.as_dict() for i in items]})
@@ -201,7 +201,8 @@ def create_app(
     async def api_next(request: Request) -> Response:
         body = await body_of(request)
         n = max(0, min(_int(body, "n") if "n" in body else BATCH_FETCH, 50))
-        items = await run_in_threadpool(store.claim, _client(body), n)
+        client = _client(body)
+        items = await run_in_threadpool(lambda: project.suggest(store.claim(client, n)))
         state.after_write()
         return JSONResponse({"items": [i.as_dict() for i in items]})
 
@@ -225,7 +226,7 @@ def create_app(
     async def api_undo(request: Request) -> Response:
         body = await body_of(request)
         item_id = await run_in_threadpool(store.undo, client=_client(body), who=who)
-        items = [] if item_id is None else await run_in_threadpool(store.items, [item_id])
+        items = [] if item_id is None else project.suggest(store.items([item_id]))
         state.after_write()
         return JSONResponse(
             {

@@ -6,6 +6,7 @@ import datetime as dt
 import os
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from annal.data.files import atomic_path
@@ -21,17 +22,23 @@ def export_frame(project: Project, *, predictions: bool = False) -> pd.DataFrame
     With ``predictions``, every row, and the latest model's ``predicted`` label and its
     ``probability`` for the unlabelled ones (empty where no model was fitted yet).
     """
-    rows = project.store.export_rows()
-    cols = ["id", "text", "label", "who", "at", "predicted", "probability"]
-    frame = pd.DataFrame(rows, columns=cols)
+    cols = ["id", "text", "label", "who", "at"]
+    frame = pd.DataFrame(project.store.export_rows(), columns=cols)
     frame["at"] = [
         None if pd.isna(t) else dt.datetime.fromtimestamp(t, dt.UTC).isoformat(timespec="seconds")
         for t in frame["at"]
     ]
+    labelled = frame["label"].notna().to_numpy()
     if not predictions:
-        return frame.loc[frame["label"].notna(), cols[:5]].reset_index(drop=True)
-    labelled = frame["label"].notna()
-    frame.loc[labelled, ["predicted", "probability"]] = None
+        return frame.loc[labelled].reset_index(drop=True)
+    frame["predicted"] = None
+    frame["probability"] = np.nan
+    pred = project.predictions()
+    if pred is not None:
+        codes, proba, names = pred
+        rows = np.flatnonzero(~labelled)
+        frame.loc[rows, "predicted"] = np.asarray(names, dtype=object)[codes[rows]]
+        frame.loc[rows, "probability"] = proba[rows].astype(float)
     return frame
 
 

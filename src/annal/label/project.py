@@ -7,6 +7,7 @@ a folder made by :func:`annal.label.create.init_project`.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 
@@ -15,9 +16,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from annal.al.stopping import DEFAULT_STOP_SET_SIZE
 from annal.errors import AnnalError
-from annal.label.store import DB_NAME, ProjectStore
+from annal.label.store import DB_NAME, Item, ProjectStore
 
 VECTORS_NAME = "vectors.npy"
+#: The latest model's most probable label and its probability for every row (rewritten whole,
+#: atomically, after each fit: a derived file, kept out of the store so a fit never holds the
+#: database's write lock for long).
+PREDICTIONS_NAME = "predictions.npz"
 
 
 class LabelConfig(BaseModel):
@@ -82,6 +87,49 @@ class Project:
         if not path.is_file():
             raise AnnalError(f"{path}: missing (the project is incomplete)")
         return np.ascontiguousarray(np.load(path, allow_pickle=False), dtype=np.float32)
+
+    def save_predictions(self, proba: np.ndarray, labels: list[str]) -> None:
+        """Write the most probable label and its probability of every row (from ``proba``,
+        float (n, len(labels)))."""
+        from annal.data.files import atomic_path
+
+        with atomic_path(self.folder / PREDICTIONS_NAME) as tmp, tmp.open("wb") as fh:
+            np.savez(
+                fh,
+                codes=proba.argmax(axis=1).astype(np.int32),
+                proba=proba.max(axis=1).astype(np.float32),
+                labels=np.asarray(labels, dtype=str),
+            )
+
+    def predictions(self) -> tuple[np.ndarray, np.ndarray, list[str]] | None:
+        """``(codes, probabilities, label names)`` of the latest model, or None before one.
+
+        Read again only when the file changed.
+        """
+        path = self.folder / PREDICTIONS_NAME
+        try:
+            stamp = path.stat().st_mtime_ns
+        except FileNotFoundError:
+            return None
+        cached = getattr(self, "_predictions", None)
+        if cached is None or cached[0] != stamp:
+            with np.load(path, allow_pickle=False) as z:
+                value = (z["codes"], z["proba"], [str(v) for v in z["labels"]])
+            self._predictions = cached = (stamp, value)
+        return cached[1]
+
+    def suggest(self, items: list[Item]) -> list[Item]:
+        """``items`` with the latest model's suggestion and its probability filled in."""
+        pred = self.predictions()
+        if pred is None:
+            return items
+        codes, proba, names = pred
+        return [
+            replace(it, suggestion=names[codes[it.id]], proba=round(float(proba[it.id]), 4))
+            if it.id < len(codes)
+            else it
+            for it in items
+        ]
 
     @property
     def name(self) -> str:

@@ -15,6 +15,7 @@ import os
 import numpy as np
 
 from annal.al.metrics import evaluate_predictions
+from annal.al.stopping import flag_field
 from annal.label.create import create_project, make_config
 from annal.label.trainer import Trainer
 
@@ -63,7 +64,8 @@ def simulate_project(
     -------
     list of dict
         One per fit: ``round``, ``n_labelled``, ``phase``, the test scores of
-        :func:`annal.al.metrics.evaluate_predictions`, ``estimate`` (or None) and ``advice``.
+        :func:`annal.al.metrics.evaluate_predictions`, ``estimate`` (or None), ``advice`` and
+        each criterion's ``stop_<name>`` flag (as in :class:`annal.al.RoundRecord`).
     """
     n = len(X_pool)
     cfg = make_config(
@@ -115,6 +117,8 @@ def simulate_project(
                 **scores,
                 "estimate": est,
                 "advice": last["advice"],
+                # The loop's record fields, so annal.al.stopping.stop_costs reads both.
+                **{flag_field(a["name"]): a["stop"] for a in last["advice"]},
             }
         )
     store.close()

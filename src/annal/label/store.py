@@ -25,8 +25,6 @@ Tables
 ``assignments``
     which browser tab (``client``) holds which row since when (``at``, the lease), in the order
     the tab sees them (``ord``), so two tabs never get the same row.
-``predictions``
-    the latest model's most probable label and its probability for every row.
 ``rounds``
     one row per fit: labelled count, estimated macro-F1 with interval, stopping advice, and the
     model's probabilities on the stop set (for the stabilising-predictions criteria).
@@ -77,7 +75,6 @@ CREATE INDEX queue_rank ON queue(rank);
 CREATE TABLE assignments(
     item INTEGER PRIMARY KEY, client TEXT NOT NULL, at REAL NOT NULL, ord REAL NOT NULL);
 CREATE INDEX assignments_client ON assignments(client, at);
-CREATE TABLE predictions(item INTEGER PRIMARY KEY, label INTEGER NOT NULL, proba REAL NOT NULL);
 CREATE TABLE rounds(
     round INTEGER PRIMARY KEY, n_labelled INTEGER NOT NULL, at REAL NOT NULL, phase TEXT NOT NULL,
     fit_s REAL NOT NULL, f1 REAL, f1_lo REAL, f1_hi REAL, cv_folds INTEGER,
@@ -269,6 +266,11 @@ class ProjectStore:
         row = self.con.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return None if row is None else row[0]
 
+    def set_meta(self, key: str, value: str) -> None:
+        """Set a meta value."""
+        with self.write() as con:
+            con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
     @property
     def config(self) -> dict:
         """The project's configuration (written by ``init``)."""
@@ -314,7 +316,6 @@ class ProjectStore:
                 con.execute("UPDATE annotations SET label = ? WHERE label = ?", (dst, src))
                 for col in ("label", "prev_label"):
                     con.execute(f"UPDATE events SET {col} = ? WHERE {col} = ?", (dst, src))
-                con.execute("UPDATE predictions SET label = ? WHERE label = ?", (dst, src))
                 con.execute("DELETE FROM labels WHERE id = ?", (src,))
         return self.labels()
 
@@ -325,10 +326,9 @@ class ProjectStore:
             return []
         marks = ",".join("?" * len(ids))
         rows = con.execute(
-            f"""SELECT i.id, i.ext_id, i.text, la.name, lp.name, p.proba
+            f"""SELECT i.id, i.ext_id, i.text, la.name
                 FROM items i
                 LEFT JOIN annotations a ON a.item = i.id LEFT JOIN labels la ON la.id = a.label
-                LEFT JOIN predictions p ON p.item = i.id LEFT JOIN labels lp ON lp.id = p.label
                 WHERE i.id IN ({marks})""",
             list(ids),
         ).fetchall()
@@ -615,23 +615,16 @@ class ProjectStore:
         estimate: dict | None,
         stop_proba: np.ndarray | None,
         advice: list[dict],
-        predictions: tuple[np.ndarray, np.ndarray] | None,
         queue: Sequence[int],
-        labels: Sequence[str],
     ) -> None:
-        """Store one fit: its round row, the predictions of every row and the next queue.
-
-        ``predictions`` is ``(codes, probabilities)`` over all rows (codes index ``labels``,
-        the label list the model was fitted with).
-        """
+        """Store one fit (its round row) and the next queue, in one short transaction."""
+        blob = None
+        if stop_proba is not None:
+            buf = io.BytesIO()
+            np.save(buf, np.asarray(stop_proba, dtype=np.float32), allow_pickle=False)
+            blob = buf.getvalue()
+        est = estimate or {}
         with self.write() as con:
-            ids = dict(con.execute("SELECT name, id FROM labels").fetchall())
-            est = estimate or {}
-            blob = None
-            if stop_proba is not None:
-                buf = io.BytesIO()
-                np.save(buf, np.asarray(stop_proba, dtype=np.float32), allow_pickle=False)
-                blob = buf.getvalue()
             con.execute(
                 "INSERT OR REPLACE INTO rounds VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
@@ -648,19 +641,6 @@ class ProjectStore:
                     json.dumps(advice),
                 ),
             )
-            if predictions is not None:
-                codes, proba = predictions
-                label_ids = np.array([ids.get(n, -1) for n in labels], dtype=np.int64)[codes]
-                con.execute("DELETE FROM predictions")
-                con.executemany(
-                    "INSERT INTO predictions VALUES (?, ?, ?)",
-                    zip(
-                        range(len(codes)),
-                        label_ids.tolist(),
-                        np.asarray(proba, float).tolist(),
-                        strict=True,
-                    ),
-                )
             con.execute("DELETE FROM queue")
             con.executemany(
                 "INSERT OR IGNORE INTO queue VALUES (?, ?, ?, ?)",
@@ -697,11 +677,10 @@ class ProjectStore:
         return rec
 
     def export_rows(self) -> list[tuple]:
-        """``(ext_id, text, label, who, at, predicted, probability)`` for every row, by id."""
+        """``(ext_id, text, label, who, at)`` for every row, by id (None where unlabelled)."""
         return self.con.execute(
-            """SELECT i.ext_id, i.text, la.name, a.who, a.at, lp.name, p.proba
+            """SELECT i.ext_id, i.text, la.name, a.who, a.at
                FROM items i
                LEFT JOIN annotations a ON a.item = i.id LEFT JOIN labels la ON la.id = a.label
-               LEFT JOIN predictions p ON p.item = i.id LEFT JOIN labels lp ON lp.id = p.label
                ORDER BY i.id"""
         ).fetchall()

@@ -14,8 +14,6 @@ the strategy. :class:`BackgroundTrainer` runs steps in a thread so the page neve
 
 from __future__ import annotations
 
-import logging
-import threading
 import time
 
 import numpy as np
@@ -35,8 +33,6 @@ from annal.al.stopping import stop_set
 from annal.label.advice import advise
 from annal.label.estimate import cv_macro_f1
 from annal.label.project import Project
-
-log = logging.getLogger(__name__)
 
 #: Random stream of the cross-validated estimate (apart from the loop's streams).
 _STREAM_ESTIMATE = 4
@@ -80,11 +76,7 @@ class Trainer:
         cfg = self.project.config
         seed = derive_seed(cfg.seed, 0, _STREAM_STOP_SET)
         ids = stop_set(unlabelled, cfg.stop_set_size, seed)
-        with store.write() as con:
-            con.execute(
-                "INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                (STOP_SET_KEY, ",".join(str(int(i)) for i in ids)),
-            )
+        store.set_meta(STOP_SET_KEY, ",".join(str(int(i)) for i in ids))
         return ids
 
     def step(self) -> dict:
@@ -155,6 +147,8 @@ class Trainer:
             )
         else:
             queue = self._init_batch(X, ids, candidates, cfg.batch, r, n_classes)
+        if model.fitted_ is not None:  # one class so far: no suggestion worth showing (100%)
+            self.project.save_predictions(proba, snap.labels)
         store.record_round(
             round=r,
             n_labelled=n_lab,
@@ -163,12 +157,7 @@ class Trainer:
             estimate=estimate,
             stop_proba=stop_proba,
             advice=advice,
-            # One class seen so far: no suggestion worth showing (it would say 100%).
-            predictions=None
-            if model.fitted_ is None
-            else (proba.argmax(axis=1), proba.max(axis=1)),
             queue=[int(i) for i in queue],
-            labels=snap.labels,
         )
         return {"round": r, "n_labelled": n_lab, "phase": phase, "queued": len(queue)}
 
@@ -194,71 +183,15 @@ class Trainer:
         return advise([*history, stop_proba])
 
 
-class BackgroundTrainer:
-    """Runs :meth:`Trainer.step` in a daemon thread whenever :meth:`poke` says it is due.
-
-    A step is due when ``retrain_every`` labels were added since the last fit, when the queue is
-    used up, or when asked explicitly (``force``). Steps never overlap; a poke during a step
-    makes the thread look again after it.
-    """
-
-    def __init__(self, project: Project) -> None:
-        # The thread opens its own connection through the same store object (per-thread).
-        self.trainer = Trainer(project)
-        self.project = project
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._force = False
-        self.busy = False
-        self.steps = 0
-        self.last_error: str | None = None
-        self._thread = threading.Thread(target=self._run, name="annal-trainer", daemon=True)
-
-    def start(self) -> BackgroundTrainer:
-        """Start the thread (and a first step if one is due)."""
-        self._thread.start()
-        self.poke()
-        return self
-
-    def stop(self) -> None:
-        """Ask the thread to end after its current step."""
-        self._stop.set()
-        self._wake.set()
-
-    def poke(self, force: bool = False) -> None:
-        """Tell the thread the labels changed (it decides whether a fit is due)."""
-        self._force = self._force or force
-        self._wake.set()
-
-    def due(self) -> bool:
-        """Whether a step should run now."""
-        store = self.project.store
-        last = store.last_round()
-        n_lab = store.counts()["n_labelled"]
-        if last is None:  # the first model once there are enough labels to say something
-            return n_lab >= self.project.config.retrain_every or store.queue_left() == 0
-        return n_lab - int(last["n_labelled"]) >= self.project.config.retrain_every or (
-            store.queue_left() == 0 and n_lab != int(last["n_labelled"])
-        )
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self._wake.wait()
-            self._wake.clear()
-            if self._stop.is_set():
-                break
-            try:
-                force, self._force = self._force, False
-                if force or self.due():
-                    self.busy = True
-                    self.trainer.step()
-                    self.steps += 1
-                    self.last_error = None
-                    if self.due():
-                        self._wake.set()
-            except Exception as exc:  # keep serving; the page shows the error
-                log.exception("background fit failed")
-                self.last_error = f"{type(exc).__name__}: {exc}"
-            finally:
-                self.busy = False
-        self.project.store.close()
+def fit_due(project: Project) -> bool:
+    """Whether a fit is due: ``retrain_every`` labels since the last one, or the queue is used
+    up with labels the last fit has not seen (the first fit once ``retrain_every`` rows are
+    labelled, or the queue is empty)."""
+    store = project.store
+    last = store.last_round()
+    n_lab = store.counts()["n_labelled"]
+    every = project.config.retrain_every
+    if last is None:
+        return n_lab >= every or store.queue_left() == 0
+    seen = int(last["n_labelled"])
+    return n_lab - seen >= every or (store.queue_left() == 0 and n_lab != seen)
