@@ -101,7 +101,9 @@ def run(
     rounds: int = typer.Option(20, "--rounds", min=0, help="Selection rounds."),
     budget: int = typer.Option(500, "--budget", min=1, help="Rows labelled per round."),
     initial: int = typer.Option(250, "--initial", min=1, help="Initial labelled set size."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the split, initial set and picks."),
+    seed: int = typer.Option(
+        0, "--seed", min=0, max=2**32 - 1, help="Seed of the split, initial set and picks."
+    ),
     classifier: str = typer.Option(
         "sgd", "--classifier", help="sgd, lda (fast), logreg, rf, linear-svm, mlp."
     ),
@@ -125,8 +127,8 @@ def run(
     label_col: str = LABEL_COL_OPT,
 ) -> None:
     """Run active learning on a dataset and print one row per round."""
+    from annal._io import atomic_write
     from annal.al import ActiveLearningLoop, RoundRecord, make_strategy, stratified_split
-    from annal.data.files import atomic_path
     from annal.embed import embed_dataset
 
     chosen = make_strategy(strategy, **parse_params(param))
@@ -187,8 +189,8 @@ def run(
                 f1_per_class=json.dumps(d["f1_per_class"]),
             )
             rows.append(row)
-        with atomic_path(out) as tmp:
-            pd.DataFrame(rows).to_csv(tmp, index=False)
+        with atomic_write(out) as fh:
+            pd.DataFrame(rows).to_csv(fh, index=False)
         console.print(f"wrote {out}")
 
 

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from annal.cli import err_console, sub_app
+from annal.cli import print_warning, sub_app
 from annal.data import dataset_info, list_datasets, load_dataset, plot_label_distribution
 from annal.data.dataset import Dataset
 from annal.data.labels import POLICIES
@@ -41,7 +42,7 @@ def warnings_to_stderr() -> Iterator[None]:
         warnings.simplefilter("always", UserWarning)
         yield
     for w in caught:
-        err_console.print(f"[yellow]warning:[/yellow] {w.message}")
+        print_warning(w.message)
 
 
 def load_from_cli(
@@ -89,7 +90,9 @@ def info(
     if as_json:
         typer.echo(json.dumps(stats.as_dict(), indent=1))
         return
-    console.print(f"[bold]{stats.name}[/bold]: {stats.n_rows} rows, {stats.n_classes} classes")
+    console.print(
+        f"[bold]{escape(stats.name)}[/bold]: {stats.n_rows} rows, {stats.n_classes} classes"
+    )
     console.print(f"imbalance ratio (largest/smallest): {stats.imbalance_ratio:.2f}")
     console.print(f"normalised class entropy: {stats.normalised_entropy:.3f}")
     drops = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in stats.drops.items())
@@ -100,7 +103,7 @@ def info(
     table.add_column("share", justify="right")
     total = sum(k for _, k in stats.counts)
     for label, count in stats.counts:
-        table.add_row(label, str(count), f"{100 * count / total:.2f}%")
+        table.add_row(escape(label), str(count), f"{100 * count / total:.2f}%")
     console.print(table)
     if plot is not None:
         console.print(f"label distribution written to {plot}")
@@ -115,9 +118,9 @@ def list_(data_root: Path | None = DATA_ROOT_OPT) -> None:
     table.add_column("embeddings")
     for s in summaries:
         if s.problem is not None:
-            table.add_row(s.name, "-", "-", f"[red]cannot load: {s.problem}[/red]")
+            table.add_row(escape(s.name), "-", "-", f"[red]cannot load: {escape(s.problem)}[/red]")
             continue
-        table.add_row(s.name, str(s.rows), str(s.classes), ", ".join(s.embeddings) or "-")
+        table.add_row(escape(s.name), str(s.rows), str(s.classes), ", ".join(s.embeddings) or "-")
     console.print(table)
 
 

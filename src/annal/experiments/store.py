@@ -17,7 +17,6 @@ Only the driver process writes; each round is committed as soon as it arrives, s
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import time
 from collections.abc import Iterator, Mapping
@@ -27,6 +26,7 @@ from typing import Any
 
 import pandas as pd
 
+from annal._io import atomic_write
 from annal.errors import AnnalError
 
 STORE_NAME = "results.sqlite"
@@ -328,10 +328,9 @@ def export_rounds(run_dir: str | Path, fmt: str = "csv") -> Path:
     with ResultsStore.existing(run_dir) as store:
         df = store.rounds_frame()
     out = Path(run_dir) / f"rounds.{fmt}"
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    if fmt == "csv":
-        df.to_csv(tmp, index=False)
-    else:
-        df.to_parquet(tmp, index=False)
-    os.replace(tmp, out)
+    with atomic_write(out) as fh:
+        if fmt == "csv":
+            df.to_csv(fh, index=False)
+        else:
+            df.to_parquet(fh, index=False)
     return out
