@@ -37,7 +37,7 @@ TARGETS = {"page load": 0.300, "next item": 0.050}
 def write_section(path: Path, key: str, markdown: str) -> None:
     """Replace the section between ``<!-- key:start -->`` and ``<!-- key:end -->`` in ``path``
     (append it when absent), atomically."""
-    from annal.data.files import atomic_path
+    from annal._io import atomic_write_text
 
     start, end = f"<!-- {key}:start -->", f"<!-- {key}:end -->"
     block = f"{start}\n{markdown.rstrip()}\n{end}\n"
@@ -48,8 +48,7 @@ def write_section(path: Path, key: str, markdown: str) -> None:
         if pattern.search(text)
         else text.rstrip() + "\n\n" + block
     )
-    with atomic_path(path) as tmp:
-        tmp.write_text(text)
+    atomic_write_text(path, text)
 
 
 def make_data(folder: Path, rows: int, seed: int = 0) -> tuple[Path, Path, list[str]]:

@@ -9,7 +9,7 @@ import typer
 from rich import box
 from rich.table import Table
 
-from annal.cli import err_console, sub_app
+from annal.cli import print_warning, sub_app
 from annal.cli.al import parse_params
 from annal.cli.data import console
 from annal.errors import AnnalError
@@ -88,7 +88,8 @@ def serve(
         host=host,
         port=port,
         who=who,
-        log=lambda m: (err_console if m.startswith("warning") else console).print(m),
+        log=console.print,
+        warn=print_warning,
     )
 
 

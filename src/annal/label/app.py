@@ -303,16 +303,22 @@ def create_app(
 
 
 def serve(
-    folder, *, host: str = "127.0.0.1", port: int = 8765, who: str = "local", log=print
+    folder,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    who: str = "local",
+    log=print,
+    warn=lambda m: print(f"warning: {m}"),
 ) -> None:
-    """Serve the project until interrupted (uvicorn)."""
+    """Serve the project until interrupted (uvicorn); ``log``/``warn`` print one line each."""
     import uvicorn
 
     app = create_app(folder, who=who, host=host)
     if not is_loopback(host):
-        log(
-            f"warning: serving on {host}, not a loopback address: anyone who can reach this "
-            "machine can read the texts and label them"
+        warn(
+            f"serving on {host}, not a loopback address: anyone who can reach this machine "
+            "can read the texts and label them"
         )
     log(f"annal label: {app.state.label.project.name} at http://{host}:{port}/ (Ctrl-C stops)")
     uvicorn.run(app, host=host, port=port, log_level="warning")

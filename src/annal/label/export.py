@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from annal.data.files import atomic_path
+from annal._io import atomic_write_bytes
 from annal.errors import AnnalError
 from annal.label.project import Project
 
@@ -64,11 +65,13 @@ def export_project(
     out = Path(out).expanduser()
     fmt = format_of(out, fmt)
     frame = export_frame(project, predictions=predictions)
-    with atomic_path(out) as tmp:
-        if fmt == "csv":
-            frame.to_csv(tmp, index=False)
-        elif fmt == "jsonl":
-            frame.to_json(tmp, orient="records", lines=True, force_ascii=False)
-        else:
-            frame.to_parquet(tmp, index=False)
+    if fmt == "csv":
+        data = frame.to_csv(index=False).encode()
+    elif fmt == "jsonl":
+        data = frame.to_json(orient="records", lines=True, force_ascii=False).encode()
+    else:
+        buf = io.BytesIO()
+        frame.to_parquet(buf, index=False)
+        data = buf.getvalue()
+    atomic_write_bytes(out, data)
     return len(frame)

@@ -91,9 +91,9 @@ class Project:
     def save_predictions(self, proba: np.ndarray, labels: list[str]) -> None:
         """Write the most probable label and its probability of every row (from ``proba``,
         float (n, len(labels)))."""
-        from annal.data.files import atomic_path
+        from annal._io import atomic_write
 
-        with atomic_path(self.folder / PREDICTIONS_NAME) as tmp, tmp.open("wb") as fh:
+        with atomic_write(self.folder / PREDICTIONS_NAME) as fh:
             np.savez(
                 fh,
                 codes=proba.argmax(axis=1).astype(np.int32),
