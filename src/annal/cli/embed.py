@@ -9,7 +9,8 @@ import numpy as np
 import typer
 
 from annal._io import atomic_write
-from annal.cli.data import (
+from annal.cli.options import (
+    CACHE_HELP,
     DATA_ROOT_OPT,
     LABEL_COL_OPT,
     MIN_CLASS_OPT,
@@ -19,9 +20,10 @@ from annal.cli.data import (
     TEXT_COL_OPT,
     console,
     load_from_cli,
+    model_opt,
+    wrote,
 )
-from annal.embed import embed_dataset, precomputed_path
-from annal.embed.api import embed_to_file
+from annal.embed.api import embed_dataset, embed_to_file, embedding_source
 from annal.embed.writer import BACKENDS, CHUNK_ROWS, DTYPES
 from annal.errors import AnnalError
 
@@ -31,12 +33,7 @@ def embed(
     out: Path = typer.Option(
         ..., "--out", help="Output .npy file (float32, one row per kept row)."
     ),
-    model: str | None = typer.Option(
-        None,
-        "--model",
-        help="Encoder spec (minilm, tfidf?dim=256, a model folder, a hub name) or a .npy "
-        "file; default: the folder's minilm.npy if present, else minilm.",
-    ),
+    model: str | None = model_opt(),
     data_root: Path | None = DATA_ROOT_OPT,
     no_clean: bool = NO_CLEAN_OPT,
     label_policy: str = POLICY_OPT,
@@ -46,7 +43,9 @@ def embed(
     ids_out: Path | None = typer.Option(
         None, "--ids-out", help="Also write the source row ids (int64 .npy) of the rows."
     ),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the cache."),
+    no_cache: bool = typer.Option(
+        False, "--no-cache", help=f"Do not read or write the cache. {CACHE_HELP}"
+    ),
     chunk_size: int = typer.Option(
         CHUNK_ROWS,
         "--chunk-size",
@@ -64,7 +63,12 @@ def embed(
         None, "--address", help="Ray cluster address (default: start a local Ray)."
     ),
 ) -> None:
-    """Embed a dataset's texts and write the vectors to a .npy file."""
+    """Embed a dataset's texts and write the vectors to a .npy file.
+
+    Says where the vectors came from: a precomputed file, the cache, or the encoder. Outputs
+    larger than --chunk-size rows are written in chunks to a float16 memory-mapped file, with a
+    progress bar and ETA; rerunning after a crash continues from the last finished chunk.
+    """
     if dtype not in ("auto", *DTYPES):
         raise AnnalError(f"--dtype must be auto, float16 or float32, got {dtype!r}")
     if backend not in BACKENDS:
@@ -72,7 +76,7 @@ def embed(
     ds = load_from_cli(
         source, data_root, no_clean, label_policy, text_col, label_col, min_class_size
     )
-    pre = precomputed_path(ds, model)
+    source_text = embedding_source(ds, model, cache=not no_cache)
     start = time.perf_counter()
     chunked = len(ds) > chunk_size or backend == "ray"
     if chunked:
@@ -98,11 +102,13 @@ def embed(
     if ids_out is not None:
         with atomic_write(ids_out) as fh:
             np.save(fh, ds.ids, allow_pickle=False)
-    what = f"precomputed {pre}" if pre is not None else (model or "minilm")
     console.print(
-        f"wrote {out}: {shape[0]} x {shape[1]} {written.name} from {what} "
-        f"in {elapsed:.1f}s ({ds.report.dropped} of {ds.report.rows_read} rows dropped)"
+        f"{shape[0]} x {shape[1]} {written.name} from {source_text} in {elapsed:.1f} s "
+        f"({ds.report.dropped} of {ds.report.rows_read} rows dropped)"
     )
+    wrote(out)
+    if ids_out is not None:
+        wrote(ids_out)
 
 
 def register(app: typer.Typer) -> None:
