@@ -62,3 +62,14 @@ def test_al_run_user_errors_exit_2(shared_root):
         result = runner.invoke(app, base + extra)
         assert result.exit_code == 2, result.output
         assert message in result.output
+
+
+@pytest.mark.shared
+def test_al_run_sequential_galaxy_labels_each_pick_once(shared_root, tmp_path):
+    out = tmp_path / "rounds.csv"
+    args = ["al", "run", "trec6", "--data-root", str(shared_root), "--strategy", "galaxy"]
+    args += ["--sequential", "--rounds", "2", "--budget", "30", "--initial", "40"]
+    args += ["--out", str(out)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert pd.read_csv(out)["n_labelled"].tolist() == [40, 70, 100]

@@ -49,8 +49,21 @@ def test_paper_preset_validates_and_encodes_the_papers_experiments():
     assert len(expand_grid(cfg)) == len(cfg.datasets) * len(cfg.seeds) * 13
 
 
+def test_tournament_preset_pits_every_literature_strategy_against_margin(shared_root):
+    cfg = load_config("tournament")
+    names = [s.key for s in cfg.experiments[0].strategies]
+    classic = ["margin", "least-confident", "entropy", "random", "cluster"]
+    literature = ["class-balanced", "margin-kmeans", "galaxy", "direct", "cal", "badge"]
+    assert names == classic + literature + ["typiclust", "probcover"]
+    assert all(not s.params for s in cfg.experiments[0].strategies)  # published defaults
+    assert cfg.baseline == "margin" and cfg.sequential and cfg.seeds == [0, 1, 2, 3, 4]
+    assert cfg.protocol.resolve(20000) == (250, 500, 20)
+    shared = sorted(p.name for p in shared_root.iterdir() if (p / "data.csv").is_file())
+    assert sorted(d.key for d in cfg.datasets) == shared
+
+
 def test_presets_round_trip_through_yaml(tmp_path):
-    for name in ("paper", "demo"):
+    for name in ("paper", "demo", "tournament"):
         cfg = load_config(name)
         path = tmp_path / f"{name}.yaml"
         path.write_text(cfg.to_yaml())

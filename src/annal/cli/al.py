@@ -183,6 +183,11 @@ def run(
     model: str | None = model_opt(),
     test_size: float = typer.Option(0.2, "--test-size", help="Held-out share of every class."),
     warm_start: bool = typer.Option(False, "--warm-start", help="Warm-start SGD between rounds."),
+    sequential: bool = typer.Option(
+        False,
+        "--sequential",
+        help="Let galaxy/direct see the answers of their earlier picks within a round.",
+    ),
     stop_set_size: int = typer.Option(
         2000,
         "--stop-set-size",
@@ -233,6 +238,7 @@ def run(
         rounds=rounds,
         seed=seed,
         warm_start=warm_start,
+        sequential=sequential,
         stop_set_size=stop_set_size,
     )
     console.print(

