@@ -73,10 +73,8 @@ def data(tmp_path) -> LabelData:
     return make_data(tmp_path / "data")
 
 
-@pytest.fixture
-def project_dir(tmp_path, data) -> Path:
-    """A fresh project on ``data`` (retrain every 10 labels, batches of 10)."""
-    folder = tmp_path / "project"
+def make_project(folder: Path, data: LabelData) -> Path:
+    """A fresh project on ``data`` in ``folder`` (lda, retrain every 10 labels, batches of 10)."""
     init_project(
         folder,
         data.csv,
@@ -91,6 +89,18 @@ def project_dir(tmp_path, data) -> Path:
         classifier="lda",
     )
     return folder
+
+
+@pytest.fixture
+def project_dir(tmp_path, data) -> Path:
+    """A fresh project on ``data``."""
+    return make_project(tmp_path / "project", data)
+
+
+@pytest.fixture
+def new_project():
+    """``new_project(folder, data)`` -> a fresh project (see :func:`make_project`)."""
+    return make_project
 
 
 def free_port() -> int:
