@@ -167,6 +167,8 @@ def run(
             n_classes=ds.n_classes,
             on_round=lambda rec: table.add_row(*_row(rec.as_dict())),
         )
+    if not console.is_terminal:
+        console.line()  # Live leaves its last line open when the output is not a terminal
     console.print(
         f"Stopping criteria on a stop set of {min(stop_set_size, len(train) - initial)} "
         "unlabelled pool rows (kappa: agreement with the previous round's model; stop: the "
