@@ -27,15 +27,17 @@ def init(
         None, "--label-col", help="Column of labels already given (empty cells: unlabelled)."
     ),
     strategy: str = typer.Option("margin", "--strategy", help="Query strategy once warmed up."),
-    param: list[str] = typer.Option(
-        [], "--param", help="Strategy parameter key=value (repeatable)."
+    param: list[str] | None = typer.Option(
+        None, "--param", help="Strategy parameter key=value (repeatable)."
     ),
     init_: str = typer.Option(
         "cluster-coverage", "--init", help="First batches: cluster-coverage or random."
     ),
-    classifier: str = typer.Option("sgd", "--classifier", help="sgd, lda, logreg, ..."),
+    classifier: str = typer.Option(
+        "sgd", "--classifier", help="Classifier: sgd, lda, logreg, rf, linear-svm, mlp."
+    ),
     model: str = typer.Option(
-        "minilm", "--model", help="Encoder spec (minilm, tfidf?dim=256, ...) or a .npy file."
+        "minilm", "--model", help="Encoder spec (minilm or tfidf?dim=256) or a .npy file."
     ),
     batch: int = typer.Option(20, "--batch", min=1, help="Rows queued after each fit."),
     initial: int = typer.Option(30, "--initial", min=1, help="Rows in the first batch."),
@@ -43,7 +45,11 @@ def init(
     seed: int = typer.Option(0, "--seed", help="Seed of every random choice."),
     force: bool = typer.Option(False, "--force", help="Replace a non-empty project folder."),
 ) -> None:
-    """Make a labelling project from a data file (every row kept, embedded once)."""
+    """Make a labelling project from a data file.
+
+    Every row is kept (row i is item i) and embedded once; labels already in --label-col are
+    imported.
+    """
     from annal.label import init_project
 
     project = init_project(
@@ -56,7 +62,7 @@ def init(
         force=force,
         model=model,
         strategy=strategy,
-        strategy_params=parse_params(param),
+        strategy_params=parse_params(param or []),
         init=init_,
         classifier=classifier,
         batch=batch,
@@ -101,7 +107,7 @@ def _user() -> str:
 
 
 def status(folder: Path = DIR_ARG) -> None:
-    """Counts, class distribution, estimated F1 and stopping advice."""
+    """Show counts, class distribution, estimated F1 and stopping advice."""
     from annal.label import Project
     from annal.label.status import project_status
 
@@ -139,7 +145,7 @@ def export(
     folder: Path = DIR_ARG,
     out: Path = typer.Option(..., "--out", help="Output file."),
     fmt: str | None = typer.Option(
-        None, "--format", help="csv, jsonl or parquet (default: from the extension)."
+        None, "--format", help="Format: csv, jsonl or parquet (default: from the extension)."
     ),
     predictions: bool = typer.Option(
         False, "--predictions", help="Every row, with the model's label and probability."
@@ -155,21 +161,24 @@ def export(
 
 def labels(
     folder: Path = DIR_ARG,
-    add: list[str] = typer.Option([], "--add", help="Add a label (repeatable)."),
-    rename: list[str] = typer.Option(
-        [], "--rename", help="old=new: rename; if new exists, merge old into it (repeatable)."
+    add: list[str] | None = typer.Option(None, "--add", help="Add a label (repeatable)."),
+    rename: list[str] | None = typer.Option(
+        None, "--rename", help="Rename OLD=NEW; if NEW exists, merge OLD into it (repeatable)."
     ),
 ) -> None:
-    """List, add, rename or merge labels (renaming re-labels the label's rows)."""
+    """List, add, rename or merge labels.
+
+    Renaming re-labels the label's rows; renaming onto an existing label merges the two.
+    """
     from annal.label import Project
 
     store = Project(folder).store
-    for pair in rename:
+    for pair in rename or []:
         old, sep, new = pair.partition("=")
         if not sep or not old.strip() or not new.strip():
             raise AnnalError(f"--rename must look like old=new, got {pair!r}")
         store.rename_label(old.strip(), new.strip())
-    for name in add:
+    for name in add or []:
         store.add_label(name)
     for name, count in store.counts()["histogram"].items():
         console.print(f"{name}\t{count}")
@@ -177,7 +186,7 @@ def labels(
 
 def register(app: typer.Typer) -> None:
     """Add the ``label`` command group to the root app."""
-    group = sub_app("Label your own data: a local page with active learning and stopping advice.")
+    group = sub_app("Label your own data in a local page, with active learning.")
     group.command("init")(init)
     group.command("serve")(serve)
     group.command("status")(status)
