@@ -33,15 +33,18 @@ def test_al_run_prints_rounds_and_writes_csv(shared_root, tmp_path):
     args = ["al", "run", "trec6", "--data-root", str(shared_root), "--strategy", "distance"]
     args += ["--param", "aggregate=min", "--init", "cluster-coverage", "--rounds", "2"]
     args += ["--budget", "50", "--initial", "40", "--seed", "1", "--out", str(out)]
+    args += ["--classifier-param", "epochs=5"]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "DistanceSampling(aggregate='min'" in result.output
+    assert "classifier sgd epochs=5" in result.output
     df = pd.read_csv(out)
     for col in ("round", "n_labelled", "accuracy", "f1_macro", "precision_macro"):
         assert col in df.columns
     for col in ("recall_macro", "classes_covered", "fit_s", "query_s"):
         assert col in df.columns
     assert df["n_labelled"].tolist() == [40, 90, 140]
+    assert set(df["classifier"]) == {"sgd epochs=5"}
     assert (df["f1_macro"] > 0.2).all()
 
 
@@ -52,7 +55,21 @@ def test_al_run_user_errors_exit_2(shared_root):
         (["--strategy", "nope"], "unknown strategy"),
         (["--strategy", "distance", "--param", "agg=max"], "valid: aggregate, index"),
         (["--strategy", "margin", "--initial", "999999"], "exceeds the pool"),
+        (["--strategy", "margin", "--classifier-param", "epochs=0"], "epochs must be"),
+        (["--strategy", "margin", "--classifier-param", "eta"], "--classifier-param must look"),
+        (["--strategy", "margin", "--classifier-param", "eta=1"], "unknown parameter 'eta'"),
     ):
         result = runner.invoke(app, base + extra)
         assert result.exit_code == 2, result.output
         assert message in result.output
+
+
+@pytest.mark.shared
+def test_al_run_sequential_galaxy_labels_each_pick_once(shared_root, tmp_path):
+    out = tmp_path / "rounds.csv"
+    args = ["al", "run", "trec6", "--data-root", str(shared_root), "--strategy", "galaxy"]
+    args += ["--sequential", "--rounds", "2", "--budget", "30", "--initial", "40"]
+    args += ["--out", str(out)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert pd.read_csv(out)["n_labelled"].tolist() == [40, 70, 100]

@@ -108,6 +108,8 @@ def test_a_failing_cell_is_recorded_and_the_others_finish(tmp_path, make_config)
             "strategy 'margin'",
         ),
         ({"classifier": "nope"}, "classifier"),
+        ({"classifier": {"name": "sgd", "params": {"epochs": 0}}}, "epochs must be an integer"),
+        ({"classifier": {"name": "sgd", "params": {"epoch": 3}}}, "valid: alpha, batch_size"),
     ],
 )
 def test_bad_input_fails_before_running(tmp_path, make_config, over, match):

@@ -172,6 +172,8 @@ class ActiveLearningLoop:
     classifier : str or estimator
         A name from :func:`annal.al.make_classifier` (default ``sgd``) or an estimator with
         ``predict_proba``; a fresh one is fitted every round.
+    classifier_params : dict, optional
+        Parameters of a named classifier (see :func:`annal.al.make_classifier`).
     init : str or Initializer
         Initial-set strategy (used when ``run`` gets no ``initial_ids``).
     initial : int
@@ -204,6 +206,7 @@ class ActiveLearningLoop:
         strategy: str | Strategy = "random",
         *,
         classifier: str | BaseEstimator = "sgd",
+        classifier_params: dict | None = None,
         init: str | Initializer = "random",
         initial: int = 250,
         budget: int = 500,
@@ -216,6 +219,7 @@ class ActiveLearningLoop:
     ) -> None:
         self.strategy = strategy
         self.classifier = classifier
+        self.classifier_params = dict(classifier_params or {})
         self.init = init
         self.initial = initial
         self.budget = budget
@@ -429,7 +433,9 @@ class ActiveLearningLoop:
         previous: LabelledModel | None,
     ) -> tuple[LabelledModel, float]:
         estimator = make_classifier(
-            self.classifier, derive_seed(self.seed, round, _STREAM_CLASSIFIER)
+            self.classifier,
+            derive_seed(self.seed, round, _STREAM_CLASSIFIER),
+            self.classifier_params,
         )
         t0 = time.perf_counter()
         model = LabelledModel(estimator, n_classes).fit(

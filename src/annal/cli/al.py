@@ -34,7 +34,7 @@ from annal.cli.options import (
 from annal.errors import AnnalError
 
 
-def parse_params(pairs: list[str]) -> dict:
+def parse_params(pairs: list[str], flag: str = "--param") -> dict:
     """``["aggregate=max", "n_clusters=20"]`` -> ``{"aggregate": "max", "n_clusters": 20}``.
 
     Values that read as YAML numbers, booleans or lists become those; anything else stays text
@@ -44,7 +44,7 @@ def parse_params(pairs: list[str]) -> dict:
     for pair in pairs:
         key, sep, text = pair.partition("=")
         if not sep or not key.strip():
-            raise AnnalError(f"--param must look like key=value, got {pair!r}")
+            raise AnnalError(f"{flag} must look like key=value, got {pair!r}")
         try:
             value = yaml.safe_load(text)
         except yaml.YAMLError:
@@ -165,7 +165,14 @@ def run(
     classifier: str = typer.Option(
         "sgd",
         "--classifier",
-        help=f"Classifier (lda is the fast one). {one_of(classifier_names())}",
+        help=f"Classifier (sgd is vectorised; sgd-sklearn is scikit-learn's). "
+        f"{one_of(classifier_names())}",
+    ),
+    classifier_param: list[str] = typer.Option(
+        [],
+        "--classifier-param",
+        help="Classifier parameter key=value, repeatable, e.g. epochs=5.",
+        show_default=False,
     ),
     param: list[str] = typer.Option(
         [],
@@ -176,6 +183,11 @@ def run(
     model: str | None = model_opt(),
     test_size: float = typer.Option(0.2, "--test-size", help="Held-out share of every class."),
     warm_start: bool = typer.Option(False, "--warm-start", help="Warm-start SGD between rounds."),
+    sequential: bool = typer.Option(
+        False,
+        "--sequential",
+        help="Let galaxy/direct see the answers of their earlier picks within a round.",
+    ),
     stop_set_size: int = typer.Option(
         2000,
         "--stop-set-size",
@@ -194,10 +206,20 @@ def run(
 ) -> None:
     """Run active learning on a dataset and print one row per round."""
     from annal._io import atomic_write
-    from annal.al import ActiveLearningLoop, RoundRecord, make_strategy, stratified_split
+    from annal.al import (
+        ActiveLearningLoop,
+        RoundRecord,
+        make_classifier,
+        make_strategy,
+        stratified_split,
+    )
     from annal.embed import embed_dataset
+    from annal.experiments.config import ClassifierConfig
 
     chosen = make_strategy(strategy, **parse_params(param))
+    clf_params = parse_params(classifier_param, "--classifier-param")
+    make_classifier(classifier, seed, clf_params)  # a bad name or parameter fails before work
+    clf_label = str(ClassifierConfig(name=classifier, params=clf_params))
     ds = load_from_cli(
         source, data_root, no_clean, label_policy, text_col, label_col, min_class_size
     )
@@ -209,17 +231,19 @@ def run(
     loop = ActiveLearningLoop(
         chosen,
         classifier=classifier,
+        classifier_params=clf_params,
         init=init,
         initial=initial,
         budget=budget,
         rounds=rounds,
         seed=seed,
         warm_start=warm_start,
+        sequential=sequential,
         stop_set_size=stop_set_size,
     )
     console.print(
         f"{ds.name}: pool {len(train)}, test {len(test)}, {ds.n_classes} classes, "
-        f"d={X.shape[1]}; {chosen!r}, init {init}, classifier {classifier}"
+        f"d={X.shape[1]}; {chosen!r}, init {init}, classifier {clf_label}"
     )
     title = f"{strategy} on {ds.name} (seed {seed}; F1/P/R macro)"
     with RoundPrinter(title) as show:
@@ -247,7 +271,7 @@ def run(
             row.update(
                 strategy=strategy,
                 init=init,
-                classifier=classifier,
+                classifier=clf_label,
                 seed=seed,
                 n_selected=len(d["selected_ids"]),
                 recall_per_class=json.dumps(d["recall_per_class"]),

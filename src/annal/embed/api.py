@@ -104,6 +104,21 @@ def embed_dataset(
     return embed_texts(ds.texts, encoder, cache=cache)
 
 
+def embedding_label(ds: Dataset, model: str | None = None) -> str:
+    """What :func:`embed_dataset` uses for ``ds`` and ``model``, as recorded with a run.
+
+    ``"all-MiniLM-L6-v2 (precomputed minilm.npy)"`` for the folder's MiniLM file, ``"precomputed
+    <file>"`` for another file, else the encoder's name (e.g.
+    ``sentence-transformers/all-mpnet-base-v2``).
+    """
+    path = precomputed_path(ds, model)
+    if path is not None:
+        if path.name == PRECOMPUTED_DEFAULT:
+            return f"all-MiniLM-L6-v2 (precomputed {path.name})"
+        return f"precomputed {path.name}"
+    return get_encoder(model, progress=False).name
+
+
 def embedding_source(ds: Dataset, model: str | None = None, *, cache: bool = True) -> str:
     """Where :func:`embed_dataset` will take ``ds``'s vectors from, for a person to read.
 

@@ -183,6 +183,11 @@ class ResultsStore:
         with self._tx() as con:
             con.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", list(values.items()))
 
+    def embeddings(self) -> dict[str, dict[str, Any]]:
+        """What embedded each dataset: ``{dataset: {"encoder": name, "dim": d}}``."""
+        rows = self.con.execute("SELECT key, value FROM meta WHERE key LIKE 'embedding:%'")
+        return {r["key"].split(":", 1)[1]: json.loads(r["value"]) for r in rows}
+
     def config(self) -> dict[str, Any]:
         """The config the results were produced with (as stored)."""
         raw = self.get_meta("config")

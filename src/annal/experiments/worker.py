@@ -40,7 +40,8 @@ class CellTask:
         The strategy's registry name and parameters.
     init : str
         The initialisation method's name (its set is already fixed in ``initial_ids``).
-    classifier : str
+    classifier, classifier_params : str, dict
+        The classifier's registry name and parameters.
     seed : int
     initial, budget, rounds : int
         The resolved protocol.
@@ -65,6 +66,7 @@ class CellTask:
     params: dict[str, Any]
     init: str
     classifier: str
+    classifier_params: dict[str, Any]
     seed: int
     initial: int
     budget: int
@@ -133,6 +135,7 @@ def _run(task: CellTask, data: dict[str, Any] | str, sink: Sink) -> None:
     loop = ActiveLearningLoop(
         make_strategy(task.strategy, **task.params),
         classifier=task.classifier,
+        classifier_params=task.classifier_params,
         init=task.init,
         initial=task.initial,
         budget=task.budget,

@@ -156,6 +156,21 @@ class FaissLSHIndex(FaissIndex):
     def _to_distance(self, scores: np.ndarray) -> np.ndarray:
         return 1.0 - np.cos(np.pi * scores / self.params["nbits"])
 
+    def codes(self, x: np.ndarray) -> np.ndarray:
+        """The index's binary code of each row of ``x`` (n, d) as an integer, int64 (n,).
+
+        Bytes of FAISS's code in little-endian order: two codes differ in exactly the bits
+        whose count is their Hamming distance. Needs a built index, codes of at most 7 bytes.
+        """
+        rotation, lsh = self._parts
+        with faiss_threads(self.threads):
+            packed = lsh.sa_encode(rotation.apply(np.ascontiguousarray(x, dtype=np.float32)))
+        packed = np.asarray(packed, dtype=np.uint8).reshape(len(x), -1)
+        if packed.shape[1] > 7:
+            raise ValueError("codes of more than 7 bytes do not fit an int64")
+        weights = np.left_shift(np.int64(1), 8 * np.arange(packed.shape[1], dtype=np.int64))
+        return packed.astype(np.int64) @ weights
+
 
 class FaissHNSWIndex(FaissIndex):
     """FAISS HNSW graph: ``faiss:hnsw?M=32&efConstruction=40&efSearch=16[&metric=...]``.
