@@ -10,11 +10,19 @@ from rich import box
 from rich.table import Table
 
 from annal.cli import print_warning, sub_app
-from annal.cli.al import parse_params
-from annal.cli.data import console
+from annal.cli.options import (
+    MODEL_HELP,
+    classifier_names,
+    console,
+    init_names,
+    one_of,
+    parse_params,
+    strategy_names,
+    wrote,
+)
 from annal.errors import AnnalError
 
-DIR_ARG = typer.Argument(..., help="The project folder.")
+DIR_ARG = typer.Argument(..., metavar="FOLDER", help="The project folder.", show_default=False)
 
 
 def init(
@@ -26,24 +34,34 @@ def init(
     label_col: str | None = typer.Option(
         None, "--label-col", help="Column of labels already given (empty cells: unlabelled)."
     ),
-    strategy: str = typer.Option("margin", "--strategy", help="Query strategy once warmed up."),
+    strategy: str = typer.Option(
+        "margin", "--strategy", help=f"Query strategy once warmed up. {one_of(strategy_names())}"
+    ),
     param: list[str] = typer.Option(
-        [], "--param", help="Strategy parameter key=value (repeatable)."
+        [],
+        "--param",
+        help="Strategy parameter key=value, repeatable, e.g. aggregate=max.",
+        show_default=False,
     ),
     init_: str = typer.Option(
-        "cluster-coverage", "--init", help="First batches: cluster-coverage or random."
+        "cluster-coverage",
+        "--init",
+        help=f"How the first batches are chosen. {one_of(init_names())}",
     ),
-    classifier: str = typer.Option("sgd", "--classifier", help="sgd, lda, logreg, ..."),
-    model: str = typer.Option(
-        "minilm", "--model", help="Encoder spec (minilm, tfidf?dim=256, ...) or a .npy file."
+    classifier: str = typer.Option(
+        "sgd", "--classifier", help=f"Classifier. {one_of(classifier_names())}"
     ),
+    model: str = typer.Option("minilm", "--model", help=MODEL_HELP),
     batch: int = typer.Option(20, "--batch", min=1, help="Rows queued after each fit."),
     initial: int = typer.Option(30, "--initial", min=1, help="Rows in the first batch."),
     retrain_every: int = typer.Option(10, "--retrain-every", min=1, help="Labels between fits."),
     seed: int = typer.Option(0, "--seed", help="Seed of every random choice."),
     force: bool = typer.Option(False, "--force", help="Replace a non-empty project folder."),
 ) -> None:
-    """Make a labelling project from a data file (every row kept, embedded once)."""
+    """Make a labelling project from a data file.
+
+    Every row of the file is kept and embedded once.
+    """
     from annal.label import init_project
 
     project = init_project(
@@ -101,7 +119,7 @@ def _user() -> str:
 
 
 def status(folder: Path = DIR_ARG) -> None:
-    """Counts, class distribution, estimated F1 and stopping advice."""
+    """Show counts, class distribution, estimated F1 and stopping advice."""
     from annal.label import Project
     from annal.label.status import project_status
 
@@ -139,7 +157,10 @@ def export(
     folder: Path = DIR_ARG,
     out: Path = typer.Option(..., "--out", help="Output file."),
     fmt: str | None = typer.Option(
-        None, "--format", help="csv, jsonl or parquet (default: from the extension)."
+        None,
+        "--format",
+        help="File format. One of: csv, jsonl, parquet. Default: from the extension.",
+        show_default=False,
     ),
     predictions: bool = typer.Option(
         False, "--predictions", help="Every row, with the model's label and probability."
@@ -150,17 +171,26 @@ def export(
     from annal.label.export import export_project
 
     n = export_project(Project(folder), out, fmt=fmt, predictions=predictions)
-    console.print(f"wrote {n} rows to {out}")
+    console.print(f"{n} rows")
+    wrote(out)
 
 
 def labels(
     folder: Path = DIR_ARG,
-    add: list[str] = typer.Option([], "--add", help="Add a label (repeatable)."),
+    add: list[str] = typer.Option(
+        [], "--add", help="Add a label (repeatable).", show_default=False
+    ),
     rename: list[str] = typer.Option(
-        [], "--rename", help="old=new: rename; if new exists, merge old into it (repeatable)."
+        [],
+        "--rename",
+        help="Rename old=new; if new exists, merge old into it (repeatable).",
+        show_default=False,
     ),
 ) -> None:
-    """List, add, rename or merge labels (renaming re-labels the label's rows)."""
+    """List, add, rename or merge labels.
+
+    Renaming re-labels the label's rows; renaming to an existing label merges the two.
+    """
     from annal.label import Project
 
     store = Project(folder).store
@@ -177,7 +207,10 @@ def labels(
 
 def register(app: typer.Typer) -> None:
     """Add the ``label`` command group to the root app."""
-    group = sub_app("Label your own data: a local page with active learning and stopping advice.")
+    group = sub_app(
+        "Label your own data in a local page.\n\n"
+        "Active learning picks the rows to label; the page gives stopping advice."
+    )
     group.command("init")(init)
     group.command("serve")(serve)
     group.command("status")(status)
