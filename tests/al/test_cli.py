@@ -65,6 +65,37 @@ def test_al_run_user_errors_exit_2(shared_root):
 
 
 @pytest.mark.shared
+def test_al_run_with_a_candidate_pool(shared_root, tmp_path):
+    out = tmp_path / "rounds.csv"
+    pool = f"seals?k=20&index=faiss:hnsw?M=16&index_dir={tmp_path / 'idx'}"
+    args = ["al", "run", "trec6", "--data-root", str(shared_root), "--strategy", "coreset"]
+    args += ["--pool", pool, "--rounds", "2", "--budget", "30", "--initial", "40"]
+    args += ["--out", str(out)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "SEALSPool(k=20" in result.output
+    df = pd.read_csv(out)
+    assert df["n_labelled"].tolist() == [40, 70, 100]
+    sizes = df["pool_size"].tolist()
+    assert 30 <= sizes[0] <= 40 * 20 and sizes[1] > sizes[0] and sizes[2] == 0
+    assert (df["pool"] == pool).all() and df["pool_build_s"].iloc[0] > 0
+    assert (tmp_path / "idx").is_dir()  # the index was saved for the next run
+
+
+@pytest.mark.shared
+def test_al_run_bad_pool_exits_2(shared_root):
+    base = ["al", "run", "trec6", "--data-root", str(shared_root), "--rounds", "1"]
+    for pool, message in (
+        ("sealz", "unknown pool 'sealz'"),
+        ("seals?k=0x", "must be an integer"),
+        ("anchoral?index=faiss:hnsw?M=x", "must be an integer"),
+    ):
+        result = runner.invoke(app, [*base, "--strategy", "margin", "--pool", pool])
+        assert result.exit_code == 2, result.output
+        assert message in result.output
+
+
+@pytest.mark.shared
 def test_al_run_sequential_galaxy_labels_each_pick_once(shared_root, tmp_path):
     out = tmp_path / "rounds.csv"
     args = ["al", "run", "trec6", "--data-root", str(shared_root), "--strategy", "galaxy"]

@@ -14,7 +14,6 @@ from annal.cli.options import (
     MODEL_HELP,
     classifier_names,
     console,
-    init_names,
     one_of,
     parse_params,
     strategy_names,
@@ -37,16 +36,13 @@ def init(
     strategy: str = typer.Option(
         "margin", "--strategy", help=f"Query strategy once warmed up. {one_of(strategy_names())}"
     ),
-    param: list[str] = typer.Option(
-        [],
-        "--param",
-        help="Strategy parameter key=value, repeatable, e.g. aggregate=max.",
-        show_default=False,
+    param: list[str] | None = typer.Option(
+        None, "--param", help="Strategy parameter key=value (repeatable)."
     ),
     init_: str = typer.Option(
         "cluster-coverage",
         "--init",
-        help=f"How the first batches are chosen. {one_of(init_names())}",
+        help="How the first batches are chosen. One of: cluster-coverage, random.",
     ),
     classifier: str = typer.Option(
         "sgd", "--classifier", help=f"Classifier. {one_of(classifier_names())}"
@@ -60,7 +56,8 @@ def init(
 ) -> None:
     """Make a labelling project from a data file.
 
-    Every row of the file is kept and embedded once.
+    Every row is kept (row i is item i) and embedded once; labels already in --label-col are
+    imported.
     """
     from annal.label import init_project
 
@@ -74,7 +71,7 @@ def init(
         force=force,
         model=model,
         strategy=strategy,
-        strategy_params=parse_params(param),
+        strategy_params=parse_params(param or []),
         init=init_,
         classifier=classifier,
         batch=batch,
@@ -177,29 +174,24 @@ def export(
 
 def labels(
     folder: Path = DIR_ARG,
-    add: list[str] = typer.Option(
-        [], "--add", help="Add a label (repeatable).", show_default=False
-    ),
-    rename: list[str] = typer.Option(
-        [],
-        "--rename",
-        help="Rename old=new; if new exists, merge old into it (repeatable).",
-        show_default=False,
+    add: list[str] | None = typer.Option(None, "--add", help="Add a label (repeatable)."),
+    rename: list[str] | None = typer.Option(
+        None, "--rename", help="Rename OLD=NEW; if NEW exists, merge OLD into it (repeatable)."
     ),
 ) -> None:
     """List, add, rename or merge labels.
 
-    Renaming re-labels the label's rows; renaming to an existing label merges the two.
+    Renaming re-labels the label's rows; renaming onto an existing label merges the two.
     """
     from annal.label import Project
 
     store = Project(folder).store
-    for pair in rename:
+    for pair in rename or []:
         old, sep, new = pair.partition("=")
         if not sep or not old.strip() or not new.strip():
             raise AnnalError(f"--rename must look like old=new, got {pair!r}")
         store.rename_label(old.strip(), new.strip())
-    for name in add:
+    for name in add or []:
         store.add_label(name)
     for name, count in store.counts()["histogram"].items():
         console.print(f"{name}\t{count}")
@@ -207,10 +199,7 @@ def labels(
 
 def register(app: typer.Typer) -> None:
     """Add the ``label`` command group to the root app."""
-    group = sub_app(
-        "Label your own data in a local page.\n\n"
-        "Active learning picks the rows to label; the page gives stopping advice."
-    )
+    group = sub_app("Label your own data in a local page, with active learning.")
     group.command("init")(init)
     group.command("serve")(serve)
     group.command("status")(status)
