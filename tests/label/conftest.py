@@ -1,5 +1,6 @@
 """Fixtures for labelling projects: a small real dataset, a project, a real server process.
 
+The ``browser`` fixture (Debian's Chromium through Playwright) is in tests/conftest.py.
 The dataset is a slice of ../shared/datasets/trec6 with its precomputed MiniLM vectors when the
 shared datasets are present, else annal's built-in demo texts with TF-IDF vectors, so the
 browser and server tests run on any machine (they never skip).
@@ -165,18 +166,6 @@ def server(project_dir):
     srv = Server(project_dir).start()
     yield srv
     srv.stop()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    """Headless Chromium (Debian's, driven by Playwright)."""
-    from playwright.sync_api import sync_playwright
-
-    executable = os.environ.get("ANNAL_CHROMIUM", "/usr/bin/chromium")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=executable, args=["--no-sandbox"])
-        yield b
-        b.close()
 
 
 @pytest.fixture
