@@ -103,9 +103,7 @@ class LabelApp:
 
         if self._index is None:
             X = self.project.vectors
-            self._index = make_index(SIMILAR_INDEX).build(
-                X, np.arange(len(X), dtype=np.int64)
-            )
+            self._index = make_index(SIMILAR_INDEX).build(X, np.arange(len(X), dtype=np.int64))
         X = self.project.vectors
         if not 0 <= item < len(X):
             raise AnnalError(f"no row with id {item}")
