@@ -64,6 +64,41 @@ def test_al_run_user_errors_exit_2(shared_root):
         assert message in result.output
 
 
+def test_stop_lines_say_where_each_criterion_stopped_and_the_cost():
+    from annal.cli.al import stop_lines
+
+    recs = [
+        {"round": 0, "n_labelled": 10, "f1_macro": 0.5, "stop_change": False},
+        {"round": 1, "n_labelled": 20, "f1_macro": 0.6, "stop_change": True},
+        {"round": 2, "n_labelled": 30, "f1_macro": 0.7, "stop_change": True},
+    ]
+    lines = stop_lines(recs)
+    assert lines[0] == "stabilizing: would not have stopped; macro-F1 0.700 at the end (30 labels)"
+    assert lines[1] == (
+        "change: would have stopped at round 1 (20 labels): macro-F1 0.600 vs 0.700 at the end "
+        "(30 labels), cost +0.100"
+    )
+
+
+@pytest.mark.shared
+def test_al_run_reports_and_records_the_stopping_criteria(shared_root, tmp_path):
+    out = tmp_path / "rounds.csv"
+    args = ["al", "run", "trec6", "--data-root", str(shared_root), "--strategy", "margin"]
+    args += ["--rounds", "3", "--budget", "50", "--initial", "40", "--stop-set-size", "300"]
+    result = runner.invoke(app, [*args, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "stop set of 300 unlabelled pool rows" in result.output
+    lines = result.output.splitlines()
+    assert any(line.startswith("Stopping criteria on a stop set") for line in lines)
+    for name in ("stabilizing", "change", "uncertainty"):
+        assert any(line.startswith(f"  {name}: would ") for line in lines), result.output
+    df = pd.read_csv(out)
+    assert df["stop_kappa"].isna().tolist() == [True, False, False, False]
+    assert df["stop_kappa"].iloc[1:].between(-1, 1).all()
+    assert df["stop_entropy"].between(0, 1).all()
+    assert set(df["stop_stabilizing"].dropna()) <= {True, False}
+
+
 @pytest.mark.shared
 def test_al_run_with_a_candidate_pool(shared_root, tmp_path):
     out = tmp_path / "rounds.csv"

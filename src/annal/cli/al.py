@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import typer
-import yaml
 from rich import box
 from rich.live import Live
 from rich.table import Table
@@ -28,34 +27,11 @@ from annal.cli.options import (
     load_from_cli,
     model_opt,
     one_of,
+    parse_params,
     strategy_names,
     wrote,
 )
 from annal.errors import AnnalError
-
-
-def parse_params(pairs: list[str], flag: str = "--param") -> dict:
-    """``["aggregate=max", "n_clusters=20"]`` -> ``{"aggregate": "max", "n_clusters": 20}``.
-
-    Values that read as YAML numbers, booleans or lists become those; anything else stays text
-    (so index specs like ``faiss:lsh?nbits=16`` pass through unchanged).
-    """
-    params: dict = {}
-    for pair in pairs:
-        key, sep, text = pair.partition("=")
-        if not sep or not key.strip():
-            raise AnnalError(f"{flag} must look like key=value, got {pair!r}")
-        try:
-            value = yaml.safe_load(text)
-        except yaml.YAMLError:
-            value = text
-        if isinstance(value, list):
-            value = tuple(value)
-        elif not isinstance(value, int | float | bool) or value is None:
-            value = text
-        params[key.strip()] = value
-    return params
-
 
 #: What the printed table shows: (column, header, format).
 DISPLAY = (

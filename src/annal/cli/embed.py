@@ -54,13 +54,20 @@ def embed(
         "resumable after a crash (rerun the same command).",
     ),
     dtype: str = typer.Option(
-        "auto", "--dtype", help="float16, float32, or auto: float16 for chunked outputs."
+        "auto",
+        "--dtype",
+        help="Output type; auto is float16 for chunked outputs. One of: auto, float16, float32.",
     ),
     backend: str = typer.Option(
-        "local", "--backend", help="local, or ray: encode the chunks as Ray tasks."
+        "local",
+        "--backend",
+        help="Where chunks are encoded (ray: as Ray tasks). One of: local, ray.",
     ),
     address: str | None = typer.Option(
-        None, "--address", help="Ray cluster address (default: start a local Ray)."
+        None,
+        "--address",
+        help="Ray cluster address. Default: start a local Ray.",
+        show_default=False,
     ),
 ) -> None:
     """Embed a dataset's texts and write the vectors to a .npy file.

@@ -142,6 +142,7 @@ def report(
     from annal.report import make_report
 
     paths = make_report(run_dir, baseline=baseline)
+    console.print(paths.headline, markup=False)
     wrote(paths.markdown)
     wrote(paths.html)
 

@@ -10,11 +10,18 @@ from rich import box
 from rich.table import Table
 
 from annal.cli import print_warning, sub_app
-from annal.cli.al import parse_params
-from annal.cli.data import console
+from annal.cli.options import (
+    MODEL_HELP,
+    classifier_names,
+    console,
+    one_of,
+    parse_params,
+    strategy_names,
+    wrote,
+)
 from annal.errors import AnnalError
 
-DIR_ARG = typer.Argument(..., help="The project folder.")
+DIR_ARG = typer.Argument(..., metavar="FOLDER", help="The project folder.", show_default=False)
 
 
 def init(
@@ -26,19 +33,21 @@ def init(
     label_col: str | None = typer.Option(
         None, "--label-col", help="Column of labels already given (empty cells: unlabelled)."
     ),
-    strategy: str = typer.Option("margin", "--strategy", help="Query strategy once warmed up."),
+    strategy: str = typer.Option(
+        "margin", "--strategy", help=f"Query strategy once warmed up. {one_of(strategy_names())}"
+    ),
     param: list[str] | None = typer.Option(
         None, "--param", help="Strategy parameter key=value (repeatable)."
     ),
     init_: str = typer.Option(
-        "cluster-coverage", "--init", help="First batches: cluster-coverage or random."
+        "cluster-coverage",
+        "--init",
+        help="How the first batches are chosen. One of: cluster-coverage, random.",
     ),
     classifier: str = typer.Option(
-        "sgd", "--classifier", help="Classifier: sgd, lda, logreg, rf, linear-svm, mlp."
+        "sgd", "--classifier", help=f"Classifier. {one_of(classifier_names())}"
     ),
-    model: str = typer.Option(
-        "minilm", "--model", help="Encoder spec (minilm or tfidf?dim=256) or a .npy file."
-    ),
+    model: str = typer.Option("minilm", "--model", help=MODEL_HELP),
     batch: int = typer.Option(20, "--batch", min=1, help="Rows queued after each fit."),
     initial: int = typer.Option(30, "--initial", min=1, help="Rows in the first batch."),
     retrain_every: int = typer.Option(10, "--retrain-every", min=1, help="Labels between fits."),
@@ -145,7 +154,10 @@ def export(
     folder: Path = DIR_ARG,
     out: Path = typer.Option(..., "--out", help="Output file."),
     fmt: str | None = typer.Option(
-        None, "--format", help="Format: csv, jsonl or parquet (default: from the extension)."
+        None,
+        "--format",
+        help="File format. One of: csv, jsonl, parquet. Default: from the extension.",
+        show_default=False,
     ),
     predictions: bool = typer.Option(
         False, "--predictions", help="Every row, with the model's label and probability."
@@ -156,7 +168,8 @@ def export(
     from annal.label.export import export_project
 
     n = export_project(Project(folder), out, fmt=fmt, predictions=predictions)
-    console.print(f"wrote {n} rows to {out}")
+    console.print(f"{n} rows")
+    wrote(out)
 
 
 def labels(
