@@ -475,6 +475,9 @@ def report(path: Path = REPORT, cli_dir: Path | None = None) -> str:
                 f"{d['pool_build_s'].sum():.0f} | {sel['pool_size'].iloc[0]:,} → "
                 f"{sel['pool_size'].iloc[-1]:,} | {d['f1_macro'].iloc[-1]:.3f} |"
             )
+    notes = RESULTS_DIR / "scale_pool_notes.md"
+    if notes.is_file():
+        lines += ["", notes.read_text().strip()]
     section = "\n".join(lines)
     write_section(path, "scale-pool", section)
     return section
