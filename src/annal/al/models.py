@@ -1,8 +1,9 @@
 """Classifiers by name, and a fitted model whose probabilities cover every class.
 
 :func:`make_classifier` turns a name (``sgd``, ``lda``, ``logreg``, ``rf``, ``linear-svm``,
-``mlp``) or any scikit-learn estimator with ``predict_proba`` into an unfitted estimator with
-its seed set.
+``mlp``; see :mod:`annal.al.classifiers`), a spec ``name?key=value`` (``sgd?alpha=0.001``), a
+:class:`~annal.al.classifiers.Classifier` or any scikit-learn estimator with ``predict_proba``
+into an unfitted estimator with its seed set.
 :class:`LabelledModel` fits a *fresh* clone of it on the current labelled set each round and maps
 its probabilities onto the global class list ``0..n_classes-1``: columns of classes the labelled
 set lacks are zero, and a labelled set of a single class gives probability one for that class.
@@ -10,171 +11,73 @@ set lacks are zero, and a labelled set of a single class gives probability one f
 
 from __future__ import annotations
 
-import os
 import warnings
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, clone
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.ensemble import RandomForestClassifier
+from sklearn.base import BaseEstimator, clone
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.frozen import FrozenEstimator
-from sklearn.linear_model import LogisticRegression, SGDClassifier
-from sklearn.neural_network import MLPClassifier
-from sklearn.svm import LinearSVC
+from sklearn.linear_model import SGDClassifier
 
+from annal._threads import thread_budget
+from annal.al.classifiers import CLASSIFIER_CLASSES, CalibratedLinearSVM, Classifier, ShrunkLDA
+from annal.al.classifiers.linear import SGD_MAX_ITER, SGD_PATIENCE
 from annal.errors import AnnalError
+from annal.registry import Registry
 
-CLASSIFIERS = ("sgd", "logreg", "rf", "linear-svm", "mlp", "lda")
-#: Epochs of the ``sgd`` classifier: at most ``SGD_MAX_ITER``, and it stops once the training
-#: loss has not improved by ``tol`` for ``SGD_PATIENCE`` epochs (scikit-learn's default 5 made
-#: every fit run 6-8 epochs). Final macro-F1 within 0.3 points of the former 30/5 setting on
-#: r8 and banking77 at about a third of the fit time; a patience of 1 lost a point.
-SGD_MAX_ITER = 10
-SGD_PATIENCE = 2
+CLASSIFIERS: Registry[Classifier] = Registry("classifier", CLASSIFIER_CLASSES)
 
-
-def thread_budget() -> int:
-    """Threads this process may use: its CPUs, capped by the current BLAS thread limit.
-
-    The experiment runner limits each worker's BLAS threads (``threadpool_limits`` and the
-    ``*_NUM_THREADS`` variables), so a classifier that threads its one-vs-rest fits with this
-    many workers never oversubscribes the cores when several workers run side by side.
-    """
-    from threadpoolctl import threadpool_info
-
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    limits = [int(i["num_threads"]) for i in threadpool_info() if i.get("user_api") == "blas"]
-    return max(1, min([int(cpus or 1), *limits]))
+__all__ = [
+    "CLASSIFIERS",
+    "SGD_MAX_ITER",
+    "SGD_PATIENCE",
+    "CalibratedLinearSVM",
+    "LabelledModel",
+    "ShrunkLDA",
+    "make_classifier",
+    "thread_budget",
+]
 
 
-class ShrunkLDA(ClassifierMixin, BaseEstimator):
-    """Linear discriminant analysis with Ledoit-Wolf shrinkage: a fast closed-form classifier.
-
-    scikit-learn's ``LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto")``, which needs
-    more rows than classes; with at most one row per class (a tiny first labelled set) it falls
-    back to the nearest class mean (LDA with an identity covariance). Probabilities are float32.
-    """
-
-    def fit(self, X: np.ndarray, y: np.ndarray) -> ShrunkLDA:
-        """Fit on ``X`` (n, d) float32 and ``y`` (n,) int."""
-        from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
-
-        X = np.asarray(X)
-        self.classes_, codes = np.unique(y, return_inverse=True)
-        if len(X) <= len(self.classes_):
-            means = np.zeros((len(self.classes_), X.shape[1]), dtype=np.float32)
-            means[codes] = X
-            self.lda_ = None
-            self.coef_ = means
-            self.intercept_ = -0.5 * np.einsum("ij,ij->i", means, means)
-            return self
-        with warnings.catch_warnings():  # one-row classes: scikit-learn warns, the fit stands
-            warnings.simplefilter("ignore", UserWarning)
-            self.lda_ = LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto").fit(X, y)
-        return self
-
-    def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        """Class probabilities, float32 of shape (n, len(classes_))."""
-        if self.lda_ is not None:
-            return self.lda_.predict_proba(X).astype(np.float32)
-        logits = np.asarray(X, dtype=np.float32) @ self.coef_.T
-        logits += self.intercept_
-        logits -= logits.max(axis=1, keepdims=True)
-        np.exp(logits, out=logits)
-        logits /= logits.sum(axis=1, keepdims=True)
-        return logits
-
-
-class CalibratedLinearSVM(ClassifierMixin, BaseEstimator):
-    """A linear SVM with sigmoid-calibrated probabilities that copes with tiny classes.
-
-    Cross-validated calibration (``cv = min(3, smallest class size)``) when every class has at
-    least two examples, else calibration on the training set itself.
-
-    Parameters
-    ----------
-    C : float
-        Inverse regularisation strength of :class:`~sklearn.svm.LinearSVC`.
-    random_state : int or None
-        Seed of the SVM solver.
-    """
-
-    def __init__(self, C: float = 1.0, random_state: int | None = None) -> None:
-        self.C = C
-        self.random_state = random_state
-
-    def fit(self, X: np.ndarray, y: np.ndarray) -> CalibratedLinearSVM:
-        """Fit the SVM and its calibration on ``X`` (n, d) and ``y`` (n,)."""
-        svc = LinearSVC(C=self.C, random_state=self.random_state)
-        min_count = int(np.unique(y, return_counts=True)[1].min())
-        if min_count >= 2:
-            model = CalibratedClassifierCV(svc, method="sigmoid", cv=min(3, min_count))
-        else:
-            model = CalibratedClassifierCV(FrozenEstimator(svc.fit(X, y)), method="sigmoid")
-        with warnings.catch_warnings():  # few-member classes: a known, accepted limitation
-            warnings.simplefilter("ignore", UserWarning)
-            self.model_ = model.fit(X, y)
-        self.classes_ = self.model_.classes_
-        return self
-
-    def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        """Class probabilities, shape (n, len(classes_))."""
-        return self.model_.predict_proba(X)
-
-
-def make_classifier(name_or_estimator: str | BaseEstimator = "sgd", seed: int = 0) -> BaseEstimator:
+def make_classifier(
+    name_or_estimator: str | Classifier | BaseEstimator = "sgd", seed: int = 0, **params
+) -> BaseEstimator:
     """An unfitted classifier with probabilities, by name or from an estimator.
 
     Parameters
     ----------
-    name_or_estimator : str or estimator
-        One of ``sgd`` (SGDClassifier with log loss, the paper's; at most ``SGD_MAX_ITER``
-        epochs with a patience of ``SGD_PATIENCE``, its one-vs-rest fits threaded over
-        :func:`thread_budget` threads, which gives the same model as one thread), ``lda``
-        (:class:`ShrunkLDA`, scikit-learn's shrunk LDA, the fast closed-form choice, within about a point of ``sgd``'s
-        macro-F1; see BENCHMARKS.md), ``logreg``, ``rf``, ``linear-svm`` (calibrated),
-        ``mlp`` (two hidden layers), or a scikit-learn estimator with ``predict_proba``
-        (cloned; its ``random_state`` set to ``seed`` when it has one).
+    name_or_estimator : str, Classifier or estimator
+        A name from :data:`CLASSIFIERS` (``sgd``: SGDClassifier with log loss, the paper's;
+        ``lda``: scikit-learn's shrunk LDA, the fast closed-form choice; ``logreg``, ``rf``,
+        ``linear-svm`` (calibrated), ``mlp``), optionally as a spec ``sgd?alpha=0.001``; a
+        :class:`~annal.al.classifiers.Classifier`; or a scikit-learn estimator with
+        ``predict_proba`` (cloned; its ``random_state`` set to ``seed`` when it has one).
     seed : int
         Seed of the estimator's randomness.
+    **params
+        Parameters of the named classifier (checked now).
 
     Returns
     -------
     estimator
         Unfitted; fit it through :class:`LabelledModel`.
+
+    Raises
+    ------
+    AnnalError
+        Unknown name or parameter, a bad value, or an estimator without ``predict_proba``.
     """
-    if not isinstance(name_or_estimator, str):
-        est = clone(name_or_estimator)
-        if not hasattr(est, "predict_proba"):
-            raise AnnalError(f"classifier {type(est).__name__} has no predict_proba")
-        if "random_state" in est.get_params():
-            est.set_params(random_state=seed)
-        return est
-    name = name_or_estimator
-    if name == "sgd":
-        # A fresh fit each round must be fast: a bounded number of epochs, no early stopping,
-        # the per-class binary fits on the threads this process may use.
-        return SGDClassifier(
-            loss="log_loss",
-            max_iter=SGD_MAX_ITER,
-            tol=1e-3,
-            n_iter_no_change=SGD_PATIENCE,
-            early_stopping=False,
-            n_jobs=thread_budget(),
-            random_state=seed,
-        )
-    if name == "lda":
-        return ShrunkLDA()
-    if name == "logreg":
-        return LogisticRegression(max_iter=300, random_state=seed)
-    if name == "rf":
-        return RandomForestClassifier(n_estimators=200, n_jobs=-1, random_state=seed)
-    if name == "linear-svm":
-        return CalibratedLinearSVM(random_state=seed)
-    if name == "mlp":
-        return MLPClassifier(hidden_layer_sizes=(256, 128), max_iter=200, random_state=seed)
-    raise AnnalError(f"unknown classifier {name!r}; valid: {', '.join(CLASSIFIERS)}")
+    if isinstance(name_or_estimator, str):
+        part = CLASSIFIERS.from_spec(name_or_estimator)
+        spec = part if not params else CLASSIFIERS.build(part.name, part.get_params(), **params)
+        return spec.build(seed)
+    if isinstance(name_or_estimator, Classifier):
+        return name_or_estimator.build(seed)
+    est = clone(name_or_estimator)
+    if not hasattr(est, "predict_proba"):
+        raise AnnalError(f"classifier {type(est).__name__} has no predict_proba")
+    if "random_state" in est.get_params():
+        est.set_params(random_state=seed)
+    return est
 
 
 class LabelledModel:

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from annal.index.base import VectorIndex, normalize_rows
 from annal.index.factory import make_index
+from annal.index.backends import INDEX_BACKENDS
 from annal.index.spec import BACKENDS, METRICS, IndexSpec, parse_spec
 
 __all__ = [
     "BACKENDS",
+    "INDEX_BACKENDS",
     "METRICS",
     "IndexSpec",
     "VectorIndex",

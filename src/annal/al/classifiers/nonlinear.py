@@ -1,0 +1,56 @@
+"""Non-linear classifiers: a random forest and a two-hidden-layer perceptron."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from annotated_types import Ge
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.neural_network import MLPClassifier
+
+from annal.al.classifiers.base import Classifier
+
+
+class RandomForest(Classifier):
+    """scikit-learn's ``RandomForestClassifier`` on every core.
+
+    Parameters
+    ----------
+    n_estimators : int
+        Trees.
+    """
+
+    name = "rf"
+
+    def __init__(self, n_estimators: Annotated[int, Ge(1)] = 200) -> None:
+        self.n_estimators = n_estimators
+
+    def build(self, seed: int) -> RandomForestClassifier:  # noqa: D102
+        return RandomForestClassifier(n_estimators=self.n_estimators, n_jobs=-1, random_state=seed)
+
+
+class MLP(Classifier):
+    """scikit-learn's ``MLPClassifier``.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : tuple of int
+        Units per hidden layer.
+    max_iter : int
+        Most epochs.
+    """
+
+    name = "mlp"
+
+    def __init__(
+        self,
+        hidden_layer_sizes: tuple[Annotated[int, Ge(1)], ...] = (256, 128),
+        max_iter: Annotated[int, Ge(1)] = 200,
+    ) -> None:
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.max_iter = max_iter
+
+    def build(self, seed: int) -> MLPClassifier:  # noqa: D102
+        return MLPClassifier(
+            hidden_layer_sizes=self.hidden_layer_sizes, max_iter=self.max_iter, random_state=seed
+        )
