@@ -32,3 +32,39 @@ def _isolated_cache(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("ANNAL_CACHE_DIR", str(tmp_path_factory.mktemp("annal-cache")))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
+
+
+def overlapping_tick_labels(fig) -> list[tuple[str, str]]:
+    """Pairs of visible, non-empty tick labels of one axis of ``fig`` whose rendered boxes
+    overlap (matplotlib reports each label's extent once the figure is drawn)."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    clashes = []
+    for ax in fig.axes:
+        if not ax.get_visible():
+            continue
+        for axis in (ax.xaxis, ax.yaxis):
+            labels = [
+                t
+                for t in axis.get_ticklabels(which="both")
+                if t.get_visible() and t.get_text().strip()
+            ]
+            boxes = [t.get_window_extent(renderer) for t in labels]
+            for i in range(len(boxes)):
+                for j in range(i + 1, len(boxes)):
+                    a, b = boxes[i], boxes[j]
+                    # a strict overlap of areas; touching edges are fine
+                    if (
+                        a.x0 < b.x1 - 0.5
+                        and b.x0 < a.x1 - 0.5
+                        and a.y0 < b.y1 - 0.5
+                        and b.y0 < a.y1 - 0.5
+                    ):
+                        clashes.append((labels[i].get_text(), labels[j].get_text()))
+    return clashes
+
+
+@pytest.fixture
+def tick_overlaps():
+    """:func:`overlapping_tick_labels`, for figure tests."""
+    return overlapping_tick_labels

@@ -49,8 +49,12 @@ class Component(BaseEstimator):
     #: Registry name, e.g. ``"margin"``.
     name: ClassVar[str] = ""
 
+    def ordered_params(self) -> dict[str, Any]:
+        """``get_params()`` in the constructor's order (scikit-learn's is alphabetical)."""
+        return {k: getattr(self, k) for k in constructor_params(type(self))}
+
     def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params(deep=False).items())
+        args = ", ".join(f"{k}={v!r}" for k, v in self.ordered_params().items())
         return f"{type(self).__name__}({args})"
 
     def __str__(self) -> str:
@@ -61,7 +65,7 @@ class Component(BaseEstimator):
         defaults = inspect.signature(type(self).__init__).parameters
         return {
             k: v
-            for k, v in self.get_params(deep=False).items()
+            for k, v in self.ordered_params().items()
             if not (isinstance(v, type(defaults[k].default)) and v == defaults[k].default)
         }
 
@@ -73,7 +77,7 @@ class Component(BaseEstimator):
         AnnalError
             Naming the part and the first bad parameter.
         """
-        typed_params(type(self), self.get_params(deep=False), where=f"{type(self).__name__}")
+        typed_params(type(self), self.ordered_params(), where=f"of {type(self).__name__}")
 
 
 # -- typing values from annotations ------------------------------------------------------

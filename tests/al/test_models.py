@@ -48,12 +48,12 @@ def test_custom_estimators_and_errors():
     assert make_classifier(SGDClassifier(loss="log_loss"), seed=11).random_state == 11
     with pytest.raises(AnnalError, match="predict_proba"):
         make_classifier(LinearSVC())
-    with pytest.raises(AnnalError, match="valid: sgd, logreg"):
+    with pytest.raises(AnnalError, match="valid: sgd, sgd-sklearn, logreg"):
         make_classifier("xgb")
 
 
-def test_sgd_is_a_fresh_bounded_fit_without_early_stopping():
-    sgd = make_classifier("sgd", seed=0)
+def test_sgd_sklearn_is_a_fresh_bounded_fit_without_early_stopping():
+    sgd = make_classifier("sgd-sklearn", seed=0)
     assert sgd.loss == "log_loss" and not sgd.early_stopping and sgd.max_iter <= 100
     X, y = blobs(100, 3, dim=8, seed=3)
     a = LabelledModel(sgd, 3).fit(X, y)
@@ -88,19 +88,19 @@ def test_stratified_split_keeps_every_class_on_both_sides():
         stratified_split(y, test_size=1.5)
 
 
-def test_sgd_threads_follow_the_thread_budget_and_do_not_change_the_model():
+def test_sgd_sklearn_threads_follow_the_thread_budget_and_do_not_change_the_model():
     from threadpoolctl import threadpool_limits
 
     from annal.al.models import SGD_MAX_ITER, SGD_PATIENCE, thread_budget
 
-    sgd = make_classifier("sgd")
+    sgd = make_classifier("sgd-sklearn")
     assert sgd.max_iter == SGD_MAX_ITER < 30 and sgd.n_iter_no_change == SGD_PATIENCE
     assert sgd.tol is not None  # the patience only acts with a tolerance
     with threadpool_limits(limits=1, user_api="blas"):
-        assert thread_budget() == 1 and make_classifier("sgd").n_jobs == 1
+        assert thread_budget() == 1 and make_classifier("sgd-sklearn").n_jobs == 1
     X, y = blobs(300, 6, dim=16, seed=5)
-    one = make_classifier("sgd", seed=2).set_params(n_jobs=1)
-    two = make_classifier("sgd", seed=2).set_params(n_jobs=2)
+    one = make_classifier("sgd-sklearn", seed=2).set_params(n_jobs=1)
+    two = make_classifier("sgd-sklearn", seed=2).set_params(n_jobs=2)
     a, b = LabelledModel(one, 6).fit(X, y), LabelledModel(two, 6).fit(X, y)
     np.testing.assert_array_equal(a.fitted_.coef_, b.fitted_.coef_)
     np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))

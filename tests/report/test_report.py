@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-import zlib
 
+import matplotlib.image as mpimg
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,118 +13,41 @@ from hypothesis import strategies as st
 from scipy import stats as sps
 
 from annal.errors import AnnalError
-from annal.experiments import expand_grid, parse_config
+from annal.experiments import parse_config
 from annal.experiments.runner import open_store
 from annal.report import make_report
 from annal.report.stats import curve_areas, mean_ci, paired_differences
 from annal.report.tables import table2
 
-CONFIG = {
-    "name": "synthetic",
-    "datasets": ["alpha", "beta"],
-    "seeds": 3,
-    "protocol": {"initial": 10, "budget": 10, "rounds": 4},
-    "experiments": [
-        {"name": "e1", "strategies": ["random", "margin", "distance"], "inits": ["random"]},
-        {"name": "t1", "strategies": ["random", "distance"], "inits": ["random", "class-coverage"]},
-    ],
-}
-SKILL = {"random": 0.0, "margin": 0.08, "distance": 0.02}
 
-
-def fill_store(run_dir, *, extra_running: bool = False) -> pd.DataFrame:
-    """Write rounds with known values for every cell; returns them as one frame."""
-    cfg = parse_config(CONFIG)
-    rows = []
-    with open_store(run_dir, cfg) as store:
-        for name, counts in (("alpha", [50, 20, 5]), ("beta", [40, 40, 30, 2])):
-            store.put_dataset(
-                name, [f"c{i}" for i in range(len(counts))], counts, {"kept": sum(counts)}
-            )
-        for cell in expand_grid(cfg):
-            rng = np.random.default_rng(zlib.crc32(cell.key.encode()))
-            rid = store.ensure_run(cell.key, _fields(cell))
-            for r in range(5):
-                f1 = 0.3 + 0.1 * r + SKILL[cell.strategy] + rng.normal(0, 0.005)
-                rec = {
-                    "round": r,
-                    "n_labelled": 10 + 10 * r,
-                    "accuracy": f1 + 0.2,
-                    "f1_macro": f1,
-                    "f1_weighted": f1,
-                    "precision_macro": f1 + 0.01,
-                    "recall_macro": f1 - 0.01,
-                    "recall_per_class": [f1] * 3,
-                    "f1_per_class": [f1] * 3,
-                    "classes_covered": min(3, 1 + r),
-                    "imbalance_ratio": 2.0,
-                    "fit_s": 0.01,
-                    "query_s": 0.02,
-                    "selected_ids": list(range(r * 10, r * 10 + 10)),
-                }
-                store.add_round(rid, rec)
-                rows.append(
-                    {
-                        **rec,
-                        "dataset": cell.dataset,
-                        "strategy": cell.strategy,
-                        "init": cell.init,
-                        "seed": cell.seed,
-                    }
-                )
-            store.set_status(rid, "done")
-        if extra_running:  # an unfinished run with absurd numbers must not be counted
-            rid = store.ensure_run(
-                "alpha/margin/random/9", _fields(expand_grid(cfg)[1]) | {"seed": 9}
-            )
-            store.add_round(rid, {**rec, "round": 4, "f1_macro": 99.0, "recall_macro": 99.0})
-            store.set_status(rid, "running")
-    return pd.DataFrame(rows)
-
-
-def _fields(cell) -> dict:
-    return {
-        "config_hash": "x",
-        "dataset": cell.dataset,
-        "strategy": cell.strategy,
-        "strategy_name": cell.strategy,
-        "strategy_params": {},
-        "init": cell.init,
-        "seed": cell.seed,
-        "classifier": "sgd",
-        "experiments": [],
-        "versions": {},
-        "n_pool": 100,
-        "n_test": 25,
-        "initial": 10,
-        "budget": 10,
-        "rounds": 4,
-        "split_fingerprint": "s",
-        "initial_ids": [1, 2],
-    }
-
-
-def test_report_files_hold_every_table_and_figure(tmp_path):
-    known = fill_store(tmp_path, extra_running=True)
+def test_report_files_hold_every_table_and_figure(tmp_path, filled):
+    known = filled(tmp_path, extra_running=True)
     paths = make_report(tmp_path)
     md = paths.markdown.read_text()
     page = paths.html.read_text()
     for title in (
+        "Summary",
         "Table 1",
         "Table 2",
         "Area under the learning curves",
         "confidence intervals",
         "Learning curves",
         "Label distribution",
-        "Class coverage and time per round",
+        "Class coverage",
+        "Time per round",
     ):
         assert title in md and title in page
+    # The Summary first, then the paper's tables, then the detail.
+    order = [md.index(h) for h in ("## Summary", "## Table 2", "## Table 1", "## Detail")]
+    assert order == sorted(order)
     for name in ("alpha", "beta", "random", "margin", "distance", "class-coverage"):
         assert name in md
     figures = re.findall(r"\]\((figures/[^)]+\.png)\)", md)
-    assert len(figures) == 2 * 2 + 1  # curves + coverage/time per dataset, label distribution
+    # difference to baseline, time per round, + curves, labels, coverage per dataset
+    assert len(figures) == 2 + 3 * 2
     for f in figures:
-        assert (tmp_path / f).stat().st_size > 1000
+        img = mpimg.imread(tmp_path / f)
+        assert img.shape[0] > 120 and img.shape[1] > 400, f
     # Self-contained: every image inline, nothing fetched from elsewhere.
     assert page.count("src='data:image/png;base64,") == len(figures)
     assert not re.search(r"src=['\"](?!data:)", page)
@@ -135,24 +58,25 @@ def test_report_files_hold_every_table_and_figure(tmp_path):
     assert f"{m:.3f} ± {ci:.3f}" in md
     assert "99.0" not in md  # the unfinished run is not counted
     # Margin's +0.08 over random is far outside its CI on both datasets; it is listed.
-    diffs = md.split("confidence intervals")[1]
+    diffs = md.split("larger than their confidence intervals")[1]
     assert re.search(r"\| alpha \| margin \| random \| final F1 \| 0\.08\d", diffs)
 
 
-def test_table2_mean_column_is_the_mean_over_datasets(tmp_path):
-    known = fill_store(tmp_path)
+def test_table2_mean_column_is_over_every_dataset_and_seed_with_an_interval(tmp_path, filled):
+    known = filled(tmp_path)
     t = table2(known, ["random", "margin"], ["alpha", "beta"], "random")
     final = known[(known["round"] == 4) & (known.init == "random")]
-    per_ds = final.groupby(["strategy", "dataset"])["recall_macro"].mean()
+    values = final[final.strategy == "margin"]["recall_macro"].to_numpy()
+    assert len(values) == 6  # 2 datasets x 3 seeds
     row = t[(t.Sampling == "margin") & (t.Metric == "Recall")].iloc[0]
-    assert row["Mean"] == f"{per_ds['margin'].mean():.3f}"
+    assert row["Mean"] == "{:.3f} ± {:.3f}".format(*mean_ci(values))
     assert list(t.columns) == ["Sampling", "Metric", "alpha", "beta", "Mean"]
 
 
-def test_report_needs_finished_runs(tmp_path):
+def test_report_needs_finished_runs(tmp_path, synthetic_config):
     with pytest.raises(AnnalError, match="no results.sqlite"):
         make_report(tmp_path / "missing")
-    open_store(tmp_path, parse_config(CONFIG)).close()
+    open_store(tmp_path, parse_config(synthetic_config)).close()
     with pytest.raises(AnnalError, match="no finished run"):
         make_report(tmp_path)
 

@@ -1,7 +1,7 @@
 """Classifiers by name, and a fitted model whose probabilities cover every class.
 
 :func:`make_classifier` turns a name (``sgd``, ``lda``, ``logreg``, ``rf``, ``linear-svm``,
-``mlp``; see :mod:`annal.al.classifiers`), a spec ``name?key=value`` (``sgd?alpha=0.001``), a
+``mlp``, ``sgd-sklearn``; see :mod:`annal.al.classifiers`), a spec ``name?key=value`` (``sgd?alpha=0.001``), a
 :class:`~annal.al.classifiers.Classifier` or any scikit-learn estimator with ``predict_proba``
 into an unfitted estimator with its seed set.
 :class:`LabelledModel` fits a *fresh* clone of it on the current labelled set each round and maps
@@ -46,7 +46,8 @@ def make_classifier(
     Parameters
     ----------
     name_or_estimator : str, Classifier or estimator
-        A name from :data:`CLASSIFIERS` (``sgd``: SGDClassifier with log loss, the paper's;
+        A name from :data:`CLASSIFIERS` (``sgd``: the paper's SGD on the log loss, vectorised;
+        ``sgd-sklearn``: scikit-learn's SGDClassifier with the same settings;
         ``lda``: scikit-learn's shrunk LDA, the fast closed-form choice; ``logreg``, ``rf``,
         ``linear-svm`` (calibrated), ``mlp``), optionally as a spec ``sgd?alpha=0.001``; a
         :class:`~annal.al.classifiers.Classifier`; or a scikit-learn estimator with

@@ -2,36 +2,16 @@
 
 Each command group lives in its own module and registers itself on :data:`app`;
 every command is one call into a module usable without the CLI. A user error
-(:class:`annal.errors.AnnalError`) becomes one line on stderr and exit code 2.
+(:class:`annal.errors.AnnalError`) becomes one line on stderr and exit code 2. What the
+command modules share lives in :mod:`annal.cli._common`.
 """
 
 from __future__ import annotations
 
 import typer
-from rich.console import Console
-from typer.core import TyperGroup
 
-from annal.errors import AnnalError
-
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
-
-
-class AnnalGroup(TyperGroup):
-    """A command group that turns :class:`AnnalError` into ``error: ...`` and exit 2."""
-
-    def invoke(self, ctx):  # noqa: D102
-        try:
-            return super().invoke(ctx)
-        except AnnalError as exc:
-            err_console.print(f"[bold red]error:[/bold red] {exc}")
-            # typer vendors its own click: only typer.Exit is understood here.
-            raise typer.Exit(2) from None
-
-
-def sub_app(help: str) -> typer.Typer:
-    """A command group with annal's error handling, for the command modules."""
-    return typer.Typer(cls=AnnalGroup, help=help, no_args_is_help=True, add_completion=False)
-
+from annal.cli import al, ann, data, embed, experiment
+from annal.cli._common import AnnalGroup
 
 app = typer.Typer(
     cls=AnnalGroup,
@@ -41,16 +21,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-
-def _register() -> None:
-    # Imported here, not at the top, so each module can import `app`/`sub_app` from us.
-    from annal.cli import al, ann, data, embed, experiment
-
-    for module in (data, embed, ann, al, experiment):
-        module.register(app)
-
-
-_register()
+for _module in (data, embed, ann, al, experiment):
+    _module.register(app)
 
 
 def main() -> None:

@@ -8,45 +8,21 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import typer
-import yaml
 from rich import box
 from rich.live import Live
 from rich.table import Table
 
-from annal.cli import sub_app
-from annal.cli.data import (
+from annal.cli._common import (
     DATA_ROOT_OPT,
     LABEL_COL_OPT,
     SOURCE_ARG,
     TEXT_COL_OPT,
     console,
     load_from_cli,
+    sub_app,
 )
 from annal.errors import AnnalError
-
-
-def parse_params(pairs: list[str]) -> dict:
-    """``["aggregate=max", "n_clusters=20"]`` -> ``{"aggregate": "max", "n_clusters": 20}``.
-
-    Values that read as YAML numbers, booleans or lists become those; anything else stays text
-    (so index specs like ``faiss:lsh?nbits=16`` pass through unchanged).
-    """
-    params: dict = {}
-    for pair in pairs:
-        key, sep, text = pair.partition("=")
-        if not sep or not key.strip():
-            raise AnnalError(f"--param must look like key=value, got {pair!r}")
-        try:
-            value = yaml.safe_load(text)
-        except yaml.YAMLError:
-            value = text
-        if isinstance(value, list):
-            value = tuple(value)
-        elif not isinstance(value, int | float | bool) or value is None:
-            value = text
-        params[key.strip()] = value
-    return params
-
+from annal.spec import parse_assignments
 
 #: What the printed table shows: (column, header, format).
 DISPLAY = (
@@ -98,7 +74,7 @@ def run(
     from annal.data.files import atomic_path
     from annal.embed import embed_dataset
 
-    chosen = make_strategy(strategy, **parse_params(param))
+    chosen = make_strategy(strategy, **parse_assignments(param))
     ds = load_from_cli(source, data_root, False, "single", text_col, label_col, 2)
     X = embed_dataset(ds, model, progress=True)
     y = np.asarray(ds.y, dtype=np.int64)

@@ -3,67 +3,24 @@
 from __future__ import annotations
 
 import json
-import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from annal.cli import err_console, sub_app
-from annal.data import dataset_info, list_datasets, load_dataset, plot_label_distribution
-from annal.data.dataset import Dataset
-from annal.data.labels import POLICIES
-
-console = Console(highlight=False, soft_wrap=True)
-
-SOURCE_ARG = typer.Argument(..., metavar="NAME|PATH", help="Dataset name, folder, file, or 'demo'.")
-DATA_ROOT_OPT = typer.Option(
-    None, "--data-root", help="Folder of dataset folders (default $ANNAL_DATA_ROOT)."
+from annal.cli._common import (
+    DATA_ROOT_OPT,
+    LABEL_COL_OPT,
+    MIN_CLASS_OPT,
+    NO_CLEAN_OPT,
+    POLICY_OPT,
+    SOURCE_ARG,
+    TEXT_COL_OPT,
+    console,
+    load_from_cli,
+    sub_app,
 )
-NO_CLEAN_OPT = typer.Option(False, "--no-clean", help="Keep texts exactly as read.")
-POLICY_OPT = typer.Option(
-    "single", "--label-policy", help=f"Multi-label rows: {' | '.join(POLICIES)}."
-)
-TEXT_COL_OPT = typer.Option(
-    ["text"], "--text-col", help="Text column; repeat to join several with '. '."
-)
-LABEL_COL_OPT = typer.Option("label", "--label-col", help="Label column.")
-MIN_CLASS_OPT = typer.Option(2, "--min-class-size", help="Drop classes with fewer rows.")
-
-
-@contextmanager
-def warnings_to_stderr() -> Iterator[None]:
-    """Show Python warnings raised inside as one ``warning:`` line each on stderr."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", UserWarning)
-        yield
-    for w in caught:
-        err_console.print(f"[yellow]warning:[/yellow] {w.message}")
-
-
-def load_from_cli(
-    source: str,
-    data_root: Path | None,
-    no_clean: bool,
-    label_policy: str,
-    text_col: list[str],
-    label_col: str,
-    min_class_size: int,
-) -> Dataset:
-    """Load a dataset from the shared CLI options, printing warnings on stderr."""
-    with warnings_to_stderr():
-        return load_dataset(
-            source,
-            data_root=data_root,
-            text_col=text_col[0] if len(text_col) == 1 else text_col,
-            label_col=label_col,
-            label_policy=label_policy,
-            clean=not no_clean,
-            min_class_size=min_class_size,
-        )
+from annal.data import dataset_info, list_datasets, plot_label_distribution
 
 
 def info(

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import typer
 
-from annal.cli.data import (
+from annal.cli._common import (
     DATA_ROOT_OPT,
     LABEL_COL_OPT,
     MIN_CLASS_OPT,

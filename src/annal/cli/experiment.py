@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from annal.cli import sub_app
+from annal.cli._common import sub_app
 
 console = Console(highlight=False)
 err = Console(stderr=True, highlight=False)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-
 from typing import Annotated
 
 import numpy as np

@@ -252,11 +252,12 @@ experiments:
 """
 
 _DEMO = """\
-# What `make demo` runs: the built-in demo dataset, a few strategies, 2 seeds.
+# What `make demo` runs: the built-in demo dataset, a few strategies, 5 seeds
+# (enough for the report's paired 95% intervals to separate the strategies).
 name: demo
 datasets: [demo]
 test_size: 0.2
-seeds: 2
+seeds: 5
 protocol: {initial: 50, budget: 50, rounds: 10}
 classifier: sgd
 baseline: random

@@ -14,15 +14,12 @@ independent of the thread count.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
-
-from annal.errors import AnnalError
-from typing import Annotated
-
 from annotated_types import Ge
 
+from annal.errors import AnnalError
 from annal.index.base import Metric, Seed, Threads, VectorIndex
 
 

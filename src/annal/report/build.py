@@ -13,10 +13,11 @@ from pathlib import Path
 import pandas as pd
 
 from annal.errors import AnnalError
-from annal.experiments.config import Config
+from annal.experiments.config import Config, ProtocolConfig
 from annal.experiments.store import ResultsStore
 from annal.report import figures, tables
 from annal.report.document import Document
+from annal.report.summary import TIE, summarise_strategies
 
 
 @dataclass(frozen=True)
@@ -42,13 +43,58 @@ def _baseline_init(config: Config) -> str:
     return "random" if "random" in inits else inits[0]
 
 
-def build_document(run_dir: str | Path) -> Document:
-    """The report of ``run_dir`` as a :class:`Document`.
+def _amount(v: int | float, what: str) -> str:
+    return f"{v:g} of each dataset's pool ({100 * v:g}%)" if isinstance(v, float) else f"{v} {what}"
+
+
+def protocol_text(p: ProtocolConfig) -> str:
+    """The protocol in words, counts as counts and fractions as fractions of the pool."""
+    return (
+        f"initial set {_amount(p.initial, 'texts')}, {_amount(p.budget, 'texts')} per round, "
+        f"{p.rounds} rounds"
+    )
+
+
+def choose_baseline(config: Config, ranked: list[str], baseline: str | None) -> str:
+    """The strategy the Summary compares against.
+
+    ``baseline`` when given (it must have run); else the config's ``baseline`` when it ran,
+    else ``random``, else ``margin``, else the lowest-ranked strategy.
 
     Raises
     ------
     AnnalError
-        No store, or no finished run in it.
+        A given ``baseline`` that has no finished run with the ranked initialisation.
+    """
+    if baseline is not None:
+        if baseline not in ranked:
+            raise AnnalError(
+                f"--baseline {baseline!r}: no finished run of it to compare with; "
+                f"strategies: {', '.join(ranked)}"
+            )
+        return baseline
+    for name in (config.baseline, "random", "margin"):
+        if name in ranked:
+            return name
+    return ranked[-1]
+
+
+def build_document(run_dir: str | Path, baseline: str | None = None) -> Document:
+    """The report of ``run_dir`` as a :class:`Document`: the Summary first, then the paper's
+    tables, then the detail.
+
+    Parameters
+    ----------
+    run_dir : str or Path
+        A run directory holding ``results.sqlite``.
+    baseline : str, optional
+        The strategy the Summary compares every other with (default: see
+        :func:`choose_baseline`).
+
+    Raises
+    ------
+    AnnalError
+        No store, no finished run in it, or an unknown ``baseline``.
     """
     with ResultsStore.existing(run_dir) as store:
         config = Config.model_validate(store.config())
@@ -60,26 +106,35 @@ def build_document(run_dir: str | Path) -> Document:
         raise AnnalError(f"{run_dir}: no finished run to report yet")
     base_init = _baseline_init(config)
     datasets = [d.key for d in config.datasets if d.key in set(done["dataset"])]
-    order = list(config.strategies())
     pairs = [
         (s, i)
         for i in dict.fromkeys(i for e in config.experiments for i in e.inits)
-        for s in order
+        for s in config.strategies()
         if ((done["strategy"] == s) & (done["init"] == i)).any()
     ]
+    if not any(i == base_init for _, i in pairs):
+        base_init = pairs[0][1]
+    ranked_names = [s for s, i in pairs if i == base_init]
+    base = choose_baseline(config, ranked_names, baseline)
+    summary = summarise_strategies(done, ds_info, baseline=base, init=base_init)
+    order = list(summary.rows["strategy"]) + [
+        s for s in config.strategies() if s not in set(summary.rows["strategy"])
+    ]
+
     doc = Document(f"annal report: {config.name}")
     status = runs["status"].value_counts().to_dict()
-    p = config.protocol
     doc.para(
-        f"Config hash {config.config_hash()}; {len(runs)} runs "
-        f"({', '.join(f'{v} {k}' for k, v in sorted(status.items()))}); seeds {config.seeds}; "
-        f"protocol initial={p.initial}, budget={p.budget}, rounds={p.rounds} "
-        f"(fractions are of each dataset's pool); classifier {config.classifier}; "
-        f"test fraction {config.test_size}. Values are means over seeds ± the half-width of "
-        "the 95% confidence interval (Student t). Only finished runs are counted."
+        f"{len(runs)} runs ({', '.join(f'{v} {k}' for k, v in sorted(status.items()))}) on "
+        f"{len(datasets)} dataset{'s' if len(datasets) != 1 else ''} "
+        f"({', '.join(datasets)}), seeds {', '.join(map(str, config.seeds))}; protocol: "
+        f"{protocol_text(config.protocol)}; classifier {config.classifier}; test share "
+        f"{config.test_size:g}. Config hash {config.config_hash()}. Only finished runs count.",
+        "meta",
     )
-    _tables(doc, done, config, datasets, order, pairs, base_init)
-    _figures(doc, done, ds_info, datasets, base_init, figures.strategy_colors(order))
+    _summary(doc, summary, datasets)
+    _tables(doc, done, config, datasets, order, pairs, base_init, base)
+    inits = list(dict.fromkeys(i for _, i in pairs))
+    _figures(doc, done, ds_info, datasets, base_init, order, inits)
     failed = runs[runs["status"] == "failed"]
     if len(failed):
         doc.heading("Failed runs")
@@ -88,10 +143,42 @@ def build_document(run_dir: str | Path) -> Document:
     return doc
 
 
-def _tables(doc, done, config, datasets, order, pairs, base_init) -> None:
-    t2_strategies = [s for s, i in pairs if i == base_init]
+def _summary(doc: Document, s, datasets: list[str]) -> None:
+    doc.heading("Summary")
+    doc.para(s.sentence, "lead")
+    if s.caution:
+        doc.para(s.caution, "note")
+    doc.table(s.table())
+    doc.para(
+        f"Ranked by the mean area under the macro-F1 learning curve (the curve's mean height) "
+        f"over {s.n_datasets} dataset{'s' if s.n_datasets != 1 else ''} × {s.n_seeds} "
+        f"seed{'s' if s.n_seeds != 1 else ''}, initialisation {s.init}. Values are means ± "
+        f"the half-width of the 95% interval (Student t over dataset × seed runs); Δ columns "
+        f"are paired differences (same dataset, seed, split and initial set) with their 95% "
+        f"interval. W/T/L counts the dataset × seed pairs where the strategy's curve area is "
+        f"above, within {TIE} of, or below {s.baseline}'s. Minority recall: final recall of "
+        f"the rarest third of the classes (by class count). s/round: fit + test + query "
+        f"seconds per round.",
+        "meta",
+    )
+    if len(s.rows) > 1:
+        doc.figure(
+            "difference_to_baseline.png",
+            figures.png(
+                figures.paired_difference_plot(s.values, s.baseline, list(s.rows["strategy"]))
+            ),
+            f"F1 curve area minus {s.baseline}'s per dataset (95% CI over seeds) and over all "
+            "dataset × seed pairs (black)",
+        )
+
+
+def _tables(doc, done, config, datasets, order, pairs, base_init, baseline) -> None:
+    t2_strategies = [s for s in order if (s, base_init) in pairs]
     doc.heading("Table 2: final macro F1 and recall by sampling strategy and dataset")
-    doc.para(f"Initialisation {base_init}; last round of every run; Mean = mean over datasets.")
+    doc.para(
+        f"Initialisation {base_init}; last round of every run; mean ± 95% interval over seeds; "
+        "Mean = over every dataset × seed run."
+    )
     doc.table(tables.table2(done, t2_strategies, datasets, base_init))
 
     inits_of: dict[str, list[str]] = {}
@@ -101,23 +188,25 @@ def _tables(doc, done, config, datasets, order, pairs, base_init) -> None:
     t1_inits = list(dict.fromkeys(i for s in t1_strategies for i in inits_of[s]))
     doc.heading("Table 1: final macro F1 and recall by initialisation and sampling strategy")
     if t1_strategies:
-        doc.para("Mean over all datasets (per-dataset tables follow).")
+        doc.para("Over every dataset × seed run (per-dataset tables follow in the detail).")
         doc.table(tables.table1(done, t1_inits, t1_strategies, datasets))
-        for d in datasets:
-            doc.heading(f"Table 1 on {d}", level=3)
-            doc.table(tables.table1(done, t1_inits, t1_strategies, [d]))
     else:
         doc.para("This config runs no strategy with more than one initialisation.")
 
-    doc.heading("Area under the learning curves")
+    doc.heading("Detail")
+    if t1_strategies and len(datasets) > 1:
+        for d in datasets:
+            doc.heading(f"Table 1 on {d}", level=3)
+            doc.table(tables.table1(done, t1_inits, t1_strategies, [d]))
+    doc.heading("Area under the learning curves", level=3)
     doc.para(
         "Trapezoid area under each curve divided by the span of labelled counts "
         "(the curve's mean height)."
     )
     doc.table(tables.auc_table(done, pairs, datasets))
 
-    diffs, n = tables.differences(done, config.baseline)
-    doc.heading(f"Differences to {config.baseline} larger than their confidence intervals")
+    diffs, n = tables.differences(done, baseline)
+    doc.heading(f"Differences to {baseline} larger than their confidence intervals", level=3)
     doc.para(
         f"{len(diffs)} of {n} paired differences (same dataset, initialisation and seed; "
         "final F1, final recall, F1 curve area) have a 95% interval that excludes zero. "
@@ -128,35 +217,49 @@ def _tables(doc, done, config, datasets, order, pairs, base_init) -> None:
         doc.table(diffs)
 
 
-def _figures(doc, done, ds_info, datasets, base_init, colors) -> None:
-    doc.heading("Learning curves")
+def _label(baseline_init: str):
+    return lambda s, i: s if i == baseline_init else f"{s} (init {i})"
+
+
+def _figures(doc, done, ds_info, datasets, base_init, order, inits) -> None:
+    doc.heading("Learning curves", level=3)
     for d in datasets:
         doc.figure(
             f"curves_{d}.png",
-            figures.learning_curves(done, d, base_init, colors),
+            figures.png(figures.learning_curves(done, d, base_init, order)),
             f"{d}: accuracy, macro F1, precision and recall per labelled count",
         )
-    doc.heading("Label distribution")
-    shown = {k: v for k, v in ds_info.items() if k in datasets}
-    if shown:
-        doc.figure(
-            "label_distribution.png",
-            figures.label_distributions(shown),
-            "texts per class in each dataset (log scale)",
-        )
-    doc.heading("Class coverage and time per round")
+    doc.heading("Label distribution", level=3)
     for d in datasets:
+        if d in ds_info:
+            info = ds_info[d]
+            doc.figure(
+                f"labels_{d}.png",
+                figures.png(figures.label_distribution(d, info["classes"], info["class_counts"])),
+                f"{d}: texts per class",
+            )
+    doc.heading("Class coverage", level=3)
+    for d in datasets:
+        n_classes = len(ds_info[d]["classes"]) if d in ds_info else None
         doc.figure(
-            f"coverage_time_{d}.png",
-            figures.coverage_and_time(done, d, base_init, colors),
-            f"{d}: classes covered per round; seconds per round by phase",
+            f"coverage_{d}.png",
+            figures.png(figures.coverage(done, d, n_classes, order, inits)),
+            f"{d}: classes in the labelled set per labelled count, per initialisation",
         )
+    doc.heading("Time per round", level=3)
+    doc.figure(
+        "time_per_round.png",
+        figures.png(figures.time_per_round(done, datasets, _label(base_init))),
+        "seconds per round by phase (classifier fit, test-set evaluation, query)",
+    )
 
 
-def make_report(run_dir: str | Path) -> ReportPaths:
-    """Write ``report.md``, ``figures/*.png`` and ``report.html`` into ``run_dir``."""
+def make_report(run_dir: str | Path, baseline: str | None = None) -> ReportPaths:
+    """Write ``report.md``, ``figures/*.png`` and ``report.html`` into ``run_dir``.
+
+    ``baseline`` is the strategy the Summary compares with (see :func:`choose_baseline`)."""
     run_dir = Path(run_dir)
-    doc = build_document(run_dir)
+    doc = build_document(run_dir, baseline)
     fig_dir = run_dir / "figures"
     fig_dir.mkdir(exist_ok=True)
     for name, png in doc.figures().items():

@@ -15,6 +15,9 @@ table{border-collapse:collapse;margin:1em 0;font-size:13px}
 th,td{border:1px solid #ccc;padding:3px 8px;text-align:right}
 th{background:#f3f3f3} td:first-child,th:first-child{text-align:left}
 img{max-width:100%} figcaption{font-size:13px;color:#555}
+p.lead{font-size:17px;line-height:1.4;margin:.6em 0}
+p.note{background:#fff6e0;border-left:4px solid #e0a800;padding:.4em .8em;font-size:14px}
+p.meta{font-size:13px;color:#555}
 """
 
 
@@ -29,9 +32,11 @@ class Document:
         """Add a section heading."""
         self.blocks.append(("h", level, text))
 
-    def para(self, text: str) -> None:
-        """Add a paragraph (plain text)."""
-        self.blocks.append(("p", text))
+    def para(self, text: str, kind: str = "") -> None:
+        """Add a paragraph (plain text); ``kind`` is ``""``, ``"lead"`` (the one sentence a
+        reader should see first, bold in Markdown), ``"note"`` (a caution, a Markdown quote)
+        or ``"meta"`` (small print)."""
+        self.blocks.append(("p", text, kind))
 
     def table(self, df: pd.DataFrame) -> None:
         """Add a table (cells rendered with ``str``)."""
@@ -52,7 +57,8 @@ class Document:
             if b[0] == "h":
                 out += ["#" * b[1] + " " + b[2], ""]
             elif b[0] == "p":
-                out += [b[1], ""]
+                text = {"lead": f"**{b[1]}**", "note": f"> {b[1]}"}.get(b[2], b[1])
+                out += [text, ""]
             elif b[0] == "table":
                 out += [_md_table(b[1]), ""]
             else:
@@ -71,7 +77,8 @@ class Document:
             if b[0] == "h":
                 out.append(f"<h{b[1]}>{esc(b[2])}</h{b[1]}>")
             elif b[0] == "p":
-                out.append(f"<p>{esc(b[1])}</p>")
+                cls = f" class='{b[2]}'" if b[2] else ""
+                out.append(f"<p{cls}>{esc(b[1])}</p>")
             elif b[0] == "table":
                 out.append(b[1].to_html(index=False, border=0, escape=True))
             else:

@@ -2,8 +2,11 @@
 
 Table 1: initialisation x sampling strategy, final macro F1 and recall (per dataset and the
 mean over datasets). Table 2: sampling strategy x dataset, final macro F1 and recall, with a
-mean column. Plus the area under every learning curve and the paired differences to the
+Mean column. Plus the area under every learning curve and the paired differences to the
 baseline strategy that are larger than their 95% confidence intervals.
+
+A Mean column is the mean over every dataset x seed run with its 95% interval (Student t over
+those runs), so it has an interval even where the datasets differ in size.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import math
 
 import pandas as pd
 
-from annal.report.stats import curve_areas, final_rounds, paired_differences, summarise
+from annal.report.stats import curve_areas, final_rounds, mean_ci, paired_differences, summarise
 
 TABLE_METRICS = {"f1_macro": "F1", "recall_macro": "Recall"}
 AUC_METRICS = {
@@ -35,63 +38,74 @@ def _means(per_seed: pd.DataFrame, value: str) -> dict[tuple[str, str, str], tup
     return {(r.dataset, r.strategy, r.init): (r.mean, r.ci) for r in s.itertuples()}
 
 
+def _pooled(
+    per_seed: pd.DataFrame, value: str, datasets: list[str]
+) -> dict[tuple[str, str], tuple[float, float]]:
+    """``(strategy, init) -> (mean, ci)`` over every dataset x seed run in ``datasets``."""
+    sub = per_seed[per_seed["dataset"].isin(datasets)]
+    return {
+        key: mean_ci(g[value].to_numpy()) for key, g in sub.groupby(["strategy", "init"], sort=True)
+    }
+
+
 def table2(
     rounds: pd.DataFrame, strategies: list[str], datasets: list[str], init: str
 ) -> pd.DataFrame:
     """Strategy x dataset, final macro F1 and recall (mean ± 95% CI over seeds) + Mean column.
 
-    The Mean column is the mean over datasets of the per-dataset means.
+    The Mean column is the mean over every dataset x seed run, ± its 95% interval.
     """
     final = final_rounds(rounds)
     rows = []
+    nan2 = (float("nan"),) * 2
     for strategy in strategies:
         for metric, label in TABLE_METRICS.items():
-            m = _means(final, metric)
-            cells = [m.get((d, strategy, init), (float("nan"),) * 2) for d in datasets]
-            present = [c[0] for c in cells if not math.isnan(c[0])]
-            mean = sum(present) / len(present) if present else float("nan")
-            rows.append([strategy, label, *(fmt(*c) for c in cells), fmt(mean)])
+            m, pooled = _means(final, metric), _pooled(final, metric, datasets)
+            cells = [m.get((d, strategy, init), nan2) for d in datasets]
+            mean = pooled.get((strategy, init), nan2)
+            rows.append([strategy, label, *(fmt(*c) for c in cells), fmt(*mean)])
     return pd.DataFrame(rows, columns=["Sampling", "Metric", *datasets, "Mean"])
 
 
 def table1(
     rounds: pd.DataFrame, inits: list[str], strategies: list[str], datasets: list[str]
 ) -> pd.DataFrame:
-    """Initialisation x strategy, final macro F1 and recall, averaged over ``datasets``.
+    """Initialisation x strategy, final macro F1 and recall over ``datasets``.
 
-    With one dataset the cells carry the 95% CI over seeds; with several, the mean over
-    datasets of the per-dataset means.
+    Each cell is the mean over every dataset x seed run ± its 95% interval (with one dataset,
+    the mean over seeds).
     """
     final = final_rounds(rounds[rounds["dataset"].isin(datasets)])
     rows = []
+    nan2 = (float("nan"),) * 2
     for init in inits:
         for metric, label in TABLE_METRICS.items():
-            m = _means(final, metric)
-            row = [init, label]
-            for strategy in strategies:
-                cells = [m[(d, strategy, init)] for d in datasets if (d, strategy, init) in m]
-                if len(cells) == 1:
-                    row.append(fmt(*cells[0]))
-                elif cells:
-                    row.append(fmt(sum(c[0] for c in cells) / len(cells)))
-                else:
-                    row.append(fmt(float("nan")))
-            rows.append(row)
+            pooled = _pooled(final, metric, datasets)
+            rows.append([init, label, *(fmt(*pooled.get((s, init), nan2)) for s in strategies)])
     return pd.DataFrame(rows, columns=["Initialisation", "Metric", *strategies])
 
 
 def auc_table(
     rounds: pd.DataFrame, pairs: list[tuple[str, str]], datasets: list[str]
 ) -> pd.DataFrame:
-    """Normalised area under every learning curve (mean ± 95% CI over seeds) + Mean column."""
+    """Normalised area under every learning curve (mean ± 95% CI over seeds) + Mean column
+    (over every dataset x seed run)."""
     rows = []
+    nan2 = (float("nan"),) * 2
     for metric, label in AUC_METRICS.items():
-        m = _means(curve_areas(rounds, metric), "auc")
+        areas = curve_areas(rounds, metric)
+        m, pooled = _means(areas, "auc"), _pooled(areas, "auc", datasets)
         for strategy, init in pairs:
-            cells = [m.get((d, strategy, init), (float("nan"),) * 2) for d in datasets]
-            present = [c[0] for c in cells if not math.isnan(c[0])]
-            mean = sum(present) / len(present) if present else float("nan")
-            rows.append([label, strategy, init, *(fmt(*c) for c in cells), fmt(mean)])
+            cells = [m.get((d, strategy, init), nan2) for d in datasets]
+            rows.append(
+                [
+                    label,
+                    strategy,
+                    init,
+                    *(fmt(*c) for c in cells),
+                    fmt(*pooled.get((strategy, init), nan2)),
+                ]
+            )
     return pd.DataFrame(rows, columns=["Metric", "Sampling", "Init", *datasets, "Mean"])
 
 

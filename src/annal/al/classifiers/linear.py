@@ -1,9 +1,10 @@
-"""Linear classifiers: SGD with log loss (the paper's), logistic regression, calibrated SVM."""
+"""Linear classifiers: SGD with log loss (the paper's; vectorised, or scikit-learn's), logistic
+regression, a calibrated linear SVM."""
 
 from __future__ import annotations
 
 import warnings
-from typing import Annotated
+from typing import Annotated, Literal
 
 import numpy as np
 from annotated_types import Ge, Gt
@@ -15,6 +16,7 @@ from sklearn.svm import LinearSVC
 
 from annal._threads import thread_budget
 from annal.al.classifiers.base import Classifier
+from annal.al.sgd import VectorisedSGD
 
 #: Epochs of the ``sgd`` classifier: at most ``SGD_MAX_ITER``, and it stops once the training
 #: loss has not improved by ``tol`` for ``SGD_PATIENCE`` epochs (scikit-learn's default 5 made
@@ -25,7 +27,49 @@ SGD_PATIENCE = 2
 
 
 class SGD(Classifier):
-    """scikit-learn's ``SGDClassifier`` with log loss, the paper's classifier.
+    """:class:`~annal.al.sgd.VectorisedSGD`: the paper's SGD on the log loss, one-vs-rest, as
+    mini-batch matrix products (the default classifier).
+
+    Parameters
+    ----------
+    epochs : int
+        Most passes over the data (default ``SGD_MAX_ITER``).
+    n_iter_no_change : int
+        Patience: epochs without a ``tol`` improvement of the loss before a class stops.
+    tol : float
+        Improvement of the summed epoch loss that counts.
+    alpha : float
+        L2 penalty on the weights; also sets the ``optimal`` schedule.
+    batch_size : int
+        Most samples per mini-batch.
+    multi_class : {"ovr", "multinomial"}
+        One binary log-loss problem per class, or one softmax problem.
+    """
+
+    name = "sgd"
+
+    def __init__(
+        self,
+        epochs: Annotated[int, Ge(1)] = SGD_MAX_ITER,
+        n_iter_no_change: Annotated[int, Ge(1)] = SGD_PATIENCE,
+        tol: Annotated[float, Gt(0)] = 1e-3,
+        alpha: Annotated[float, Gt(0)] = 1e-4,
+        batch_size: Annotated[int, Ge(1)] = 512,
+        multi_class: Literal["ovr", "multinomial"] = "ovr",
+    ) -> None:
+        self.epochs = epochs
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.multi_class = multi_class
+
+    def build(self, seed: int) -> VectorisedSGD:  # noqa: D102
+        return VectorisedSGD(**self.get_params(deep=False), random_state=seed)
+
+
+class SGDSklearn(Classifier):
+    """scikit-learn's ``SGDClassifier`` with log loss and the settings of ``sgd``.
 
     A fresh fit each round must be fast: a bounded number of epochs, no early stopping, the
     per-class binary fits threaded over :func:`annal._threads.thread_budget` threads (the same
@@ -43,7 +87,7 @@ class SGD(Classifier):
         L2 regularisation strength.
     """
 
-    name = "sgd"
+    name = "sgd-sklearn"
 
     def __init__(
         self,
