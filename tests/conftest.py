@@ -34,6 +34,22 @@ def _isolated_cache(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
 
 
+def check_user_error(output: str, *needles: str) -> str:
+    """The one ``error:`` line of a CLI ``output`` (no traceback), which names every needle."""
+    assert "Traceback" not in output, output
+    errors = [ln for ln in output.splitlines() if ln.startswith("error:")]
+    assert len(errors) == 1, output
+    for needle in needles:
+        assert needle in errors[0], (needle, errors[0])
+    return errors[0]
+
+
+@pytest.fixture(scope="session")
+def user_error():
+    """``user_error(output, *needles)``: assert one ``error:`` line naming the needles."""
+    return check_user_error
+
+
 def overlapping_tick_labels(fig) -> list[tuple[str, str]]:
     """Pairs of visible, non-empty tick labels of one axis of ``fig`` whose rendered boxes
     overlap (matplotlib reports each label's extent once the figure is drawn)."""

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from annal._io import atomic_write
 from annal.data import build_dataset, dataset_info, list_datasets, plot_label_distribution
-from annal.data.files import atomic_path
 from annal.errors import AnnalError
 
 
@@ -51,8 +51,8 @@ def test_atomic_path_leaves_target_untouched_on_failure(tmp_path):
     target = tmp_path / "f.txt"
     target.write_text("old")
     with pytest.raises(RuntimeError):
-        with atomic_path(target) as tmp:
-            tmp.write_text("half")
+        with atomic_write(target) as fh:
+            fh.write(b"half")
             raise RuntimeError("boom")
     assert target.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["f.txt"]
 

@@ -65,3 +65,37 @@ def test_bad_model_is_one_line_and_exit_2(csv, tmp_path, args, message):
     lines = [ln for ln in result.output.splitlines() if ln.strip()]
     assert len(lines) == 1 and lines[0].startswith("error:") and message in lines[0]
     assert not out.exists()
+
+
+@pytest.mark.parametrize("name", ["vectors", "vectors.NPY", "vectors.txt", "v.npy.part"])
+def test_embed_out_writes_exactly_the_named_file(csv, tmp_path, name):
+    """Issue 10: an --out not ending in lowercase .npy left a 0-byte file (np.save had
+    appended .npy to the temp name, so the data sat in a hidden file)."""
+    out, ids = tmp_path / "o" / name, tmp_path / "o" / f"ids-{name}"
+    result = runner.invoke(
+        app, ["embed", str(csv), "--model", "tfidf?dim=2", "--out", str(out), "--ids-out", str(ids)]
+    )
+    assert result.exit_code == 0, result.output
+    with open(out, "rb") as fh:  # by handle: np.load(path) would not care about the name
+        X = np.load(fh, allow_pickle=False)
+    with open(ids, "rb") as fh:
+        assert np.load(fh).tolist() == [0, 1, 2, 3]
+    assert X.shape == (4, 2) and X.dtype == np.float32 and np.isfinite(X).all()
+    assert sorted(p.name for p in out.parent.iterdir()) == sorted([name, f"ids-{name}"])
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_output_mode_follows_the_umask(csv, tmp_path, umask):
+    """Issue 10: outputs were always 0600 (mkstemp's mode), whatever the umask."""
+    import os
+
+    out = tmp_path / "x.npy"
+    old = os.umask(umask)
+    try:
+        result = runner.invoke(
+            app, ["embed", str(csv), "--model", "tfidf?dim=2", "--out", str(out)]
+        )
+    finally:
+        os.umask(old)
+    assert result.exit_code == 0, result.output
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask

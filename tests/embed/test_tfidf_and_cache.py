@@ -115,3 +115,29 @@ def test_cache_dir_from_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("ANNAL_CACHE_DIR", str(tmp_path / "c"))
     embed_texts(TEXTS, TfidfEncoder(dim=2))
     assert len(list((tmp_path / "c" / "embeddings").glob("*.npy"))) == 1
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_cached_entry_holding_nan_or_inf_is_recomputed(tmp_path, bad):
+    """Issue 10: a cache entry with NaN/inf in its data (header intact) was used as is."""
+    cache = EmbeddingCache(tmp_path)
+    enc = Counting(TfidfEncoder(dim=4))
+    good = embed_texts(TEXTS, enc, cache=cache)
+    npy = next(cache.folder.glob("*.npy"))
+    poisoned = good.copy()
+    poisoned[3, 1] = bad
+    np.save(npy, poisoned)  # same header (dtype, shape): only the bytes of one value differ
+    again = embed_texts(TEXTS, enc, cache=cache)
+    assert enc.calls == 2 and np.isfinite(again).all() and np.array_equal(again, good)
+    assert np.array_equal(np.load(npy), good)  # the bad entry was overwritten on disk
+
+
+@pytest.mark.parametrize("meta", ["[1, 2]", '"text"', "null", '{"n": 6, "dim": 5}'])
+def test_cache_metadata_that_is_not_a_matching_mapping_is_a_miss(tmp_path, meta):
+    """Issue 10: a cache .json holding a list crashed with AttributeError."""
+    cache = EmbeddingCache(tmp_path)
+    enc = Counting(TfidfEncoder(dim=4))
+    embed_texts(TEXTS, enc, cache=cache)
+    next(cache.folder.glob("*.json")).write_text(meta)
+    assert embed_texts(TEXTS, enc, cache=cache).shape == (6, 4)
+    assert enc.calls == 2

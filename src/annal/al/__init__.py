@@ -14,11 +14,13 @@ from annal.al.models import CLASSIFIERS, LabelledModel, make_classifier
 from annal.al.registry import INITIALIZERS, STRATEGIES, make_initializer, make_strategy
 from annal.al.split import stratified_split
 from annal.al.state import PoolState
+from annal.al.stopping import STOPPING, StoppingCriterion, make_stopping, stop_set
 from annal.al.strategies import Strategy
 
 __all__ = [
     "CLASSIFIERS",
     "INITIALIZERS",
+    "STOPPING",
     "STRATEGIES",
     "ActiveLearningLoop",
     "Initializer",
@@ -27,9 +29,12 @@ __all__ = [
     "PoolState",
     "RoundRecord",
     "SimulatedOracle",
+    "StoppingCriterion",
     "Strategy",
     "make_classifier",
     "make_initializer",
+    "make_stopping",
     "make_strategy",
+    "stop_set",
     "stratified_split",
 ]

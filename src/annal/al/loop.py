@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Protocol
 
 import numpy as np
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, clone
 
 from annal.al.geometry import as_float32, normalize_rows
 from annal.al.init import Initializer
@@ -30,11 +30,19 @@ from annal.al.metrics import evaluate_predictions, labelled_set_metrics
 from annal.al.models import LabelledModel, make_classifier
 from annal.al.registry import make_initializer, make_strategy
 from annal.al.state import PoolState
+from annal.al.stopping import (
+    DEFAULT_STOP_SET_SIZE,
+    STOPPING,
+    StoppingCriterion,
+    flag_field,
+    make_stopping,
+    stop_set,
+)
 from annal.al.strategies.base import Strategy
 from annal.errors import AnnalError
 
 # Independent random streams of one round.
-_STREAM_INIT, _STREAM_CLASSIFIER, _STREAM_STRATEGY = 0, 1, 2
+_STREAM_INIT, _STREAM_CLASSIFIER, _STREAM_STRATEGY, _STREAM_STOP_SET = 0, 1, 2, 3
 
 
 def derive_seed(seed: int, round: int, stream: int) -> int:
@@ -64,10 +72,12 @@ class SimulatedOracle:
     def __init__(self, ids: np.ndarray, y: np.ndarray) -> None:
         self.ids = np.asarray(ids, dtype=np.int64)
         self.y = np.asarray(y, dtype=np.int64)
+        # Sorted once: a sequential strategy asks row by row, hundreds of times a round.
+        self._sorter = np.argsort(self.ids, kind="stable")
 
     def __call__(self, ids: np.ndarray) -> np.ndarray:
         """Labels of ``ids``."""
-        return self.y[_positions(self.ids, ids)]
+        return self.y[_positions(self.ids, ids, sorter=self._sorter)]
 
 
 @dataclass
@@ -75,8 +85,15 @@ class RoundRecord:
     """What happened in one round: the model fitted on ``n_labelled`` rows and its scores.
 
     ``selected_ids`` are the ids the strategy picked after this round (empty in the last round);
-    ``fit_s`` / ``eval_s`` / ``query_s`` are seconds spent fitting, predicting the test set, and
-    selecting (classifier probabilities on the pool included).
+    ``fit_s`` / ``eval_s`` / ``query_s`` are seconds spent fitting, predicting the test set (and
+    the stop set), and selecting (classifier probabilities on the pool included).
+
+    The ``stop_*`` fields are what the stopping criteria (:mod:`annal.al.stopping`) observed on
+    the run's stop set this round: whether each would stop here (``stop_stabilizing``,
+    ``stop_change``, ``stop_uncertainty``) and the value each measured (``stop_kappa``: Cohen's
+    kappa with the previous round's predictions; ``stop_changed``: fraction of predictions that
+    changed; ``stop_entropy``: mean normalised entropy). None where not observed or undefined
+    (round 0 has no previous model).
     """
 
     round: int
@@ -94,6 +111,12 @@ class RoundRecord:
     query_s: float
     selected_ids: list[int] = field(default_factory=list)
     eval_s: float = 0.0
+    stop_stabilizing: bool | None = None
+    stop_change: bool | None = None
+    stop_uncertainty: bool | None = None
+    stop_kappa: float | None = None
+    stop_changed: float | None = None
+    stop_entropy: float | None = None
 
     def as_dict(self) -> dict:
         """A plain dict (JSON-ready: lists, ints, floats)."""
@@ -101,8 +124,9 @@ class RoundRecord:
 
     @classmethod
     def scalar_fields(cls) -> tuple[str, ...]:
-        """Names of the int/float fields (one table column each), in declaration order."""
-        return tuple(f.name for f in fields(cls) if str(f.type) in ("int", "float"))
+        """Names of the int/float/bool fields (one table column each), in declaration order."""
+        scalar = ("int", "float", "bool", "float | None", "bool | None")
+        return tuple(f.name for f in fields(cls) if str(f.type) in scalar)
 
     @classmethod
     def from_dict(cls, data: dict) -> RoundRecord:
@@ -111,10 +135,11 @@ class RoundRecord:
         return cls(**{k: v for k, v in data.items() if k in names})
 
 
-def _positions(ids: np.ndarray, query: np.ndarray) -> np.ndarray:
+def _positions(ids: np.ndarray, query: np.ndarray, sorter: np.ndarray | None = None) -> np.ndarray:
     """Row positions of ``query`` ids in ``ids``; unknown ids are an AnnalError."""
     query = np.asarray(query, dtype=np.int64)
-    sorter = np.argsort(ids, kind="stable")
+    if sorter is None:
+        sorter = np.argsort(ids, kind="stable")
     at = np.searchsorted(ids, query, sorter=sorter)
     at = np.minimum(at, len(ids) - 1)
     pos = sorter[at]
@@ -122,6 +147,19 @@ def _positions(ids: np.ndarray, query: np.ndarray) -> np.ndarray:
     if bad.any():
         raise AnnalError(f"id {int(query[bad][0])} is not in the pool")
     return pos
+
+
+def _observe(criteria: list[StoppingCriterion], model: LabelledModel, X_stop: np.ndarray) -> dict:
+    """Feed the model's stop-set probabilities to every criterion; their record fields."""
+    if not criteria:
+        return {}
+    proba = model.predict_proba(X_stop)
+    out: dict = {}
+    for c in criteria:
+        c.update(proba)
+        out[flag_field(c.name)] = c.stop
+        out[c.value_field] = c.value
+    return out
 
 
 class ActiveLearningLoop:
@@ -148,6 +186,17 @@ class ActiveLearningLoop:
     warm_start : bool
         Start each round's fit from the previous round's coefficients (SGD only). Off by
         default: a fresh fit each round is the correct protocol.
+    sequential : bool
+        Sequential mode: strategies may ask the oracle row by row inside a round (``state.ask``)
+        and use those labels for the rest of the batch (GALAXY, DIRECT); each row is asked
+        once. Off: every strategy picks the whole batch blind (their batch variants).
+    stopping : sequence of str or StoppingCriterion
+        Stopping criteria to observe each round (names from :func:`annal.al.make_stopping`, or
+        criteria); default all of them with their published defaults; ``()`` observes none.
+        They never stop the run: the round records say where each would have stopped.
+    stop_set_size : int
+        Size of the stop set: a random sample (seeded by ``seed``) of the pool rows that are
+        unlabelled at round 0; it stays fixed for the run and remains selectable.
     """
 
     def __init__(
@@ -161,6 +210,9 @@ class ActiveLearningLoop:
         rounds: int = 20,
         seed: int = 0,
         warm_start: bool = False,
+        sequential: bool = False,
+        stopping: Sequence[str | StoppingCriterion] = tuple(STOPPING),
+        stop_set_size: int = DEFAULT_STOP_SET_SIZE,
     ) -> None:
         self.strategy = strategy
         self.classifier = classifier
@@ -170,12 +222,17 @@ class ActiveLearningLoop:
         self.rounds = rounds
         self.seed = seed
         self.warm_start = warm_start
+        self.sequential = sequential
+        self.stopping = stopping
+        self.stop_set_size = stop_set_size
 
     def __repr__(self) -> str:
         return (
             f"ActiveLearningLoop({self.strategy!r}, classifier={self.classifier!r}, "
             f"init={self.init!r}, initial={self.initial}, budget={self.budget}, "
-            f"rounds={self.rounds}, seed={self.seed}, warm_start={self.warm_start})"
+            f"rounds={self.rounds}, seed={self.seed}, warm_start={self.warm_start}, "
+            f"sequential={self.sequential}, "
+            f"stopping={self.stopping!r}, stop_set_size={self.stop_set_size})"
         )
 
     def initial_ids(
@@ -257,16 +314,37 @@ class ActiveLearningLoop:
             initial_ids = self.initial_ids(X, ids, n_classes=n_classes, y_pool=y_pool)
         labelled = np.zeros(n, dtype=bool)
         y_known = np.full(n, -1, dtype=np.int64)
+        sorter = np.argsort(ids, kind="stable")
+        asked: dict[int, int] = {}  # sequential mode: answers given inside the current round
+
+        def ask(new_ids: np.ndarray) -> np.ndarray:
+            new_ids = np.asarray(new_ids, dtype=np.int64)
+            answers = np.asarray(oracle(new_ids), dtype=np.int64)
+            if answers.shape != new_ids.shape or ((answers < 0) | (answers >= n_classes)).any():
+                raise AnnalError("the oracle must answer one class code in [0, n_classes) per id")
+            return answers
+
+        def ask_once(new_ids: np.ndarray) -> np.ndarray:
+            new_ids = np.asarray(new_ids, dtype=np.int64)
+            _positions(ids, new_ids, sorter=sorter)  # unknown ids fail before the oracle
+            todo = np.array([i for i in new_ids.tolist() if i not in asked], dtype=np.int64)
+            if len(todo):
+                asked.update(zip(todo.tolist(), ask(todo).tolist(), strict=True))
+            return np.array([asked[i] for i in new_ids.tolist()], dtype=np.int64)
 
         def label(new_ids: np.ndarray) -> None:
-            pos = _positions(ids, new_ids)
-            answers = np.asarray(oracle(np.asarray(new_ids, dtype=np.int64)), dtype=np.int64)
-            if answers.shape != pos.shape or ((answers < 0) | (answers >= n_classes)).any():
-                raise AnnalError("the oracle must answer one class code in [0, n_classes) per id")
+            pos = _positions(ids, new_ids, sorter=sorter)
+            answers = ask_once(new_ids) if asked else ask(new_ids)
             labelled[pos] = True
             y_known[pos] = answers
+            asked.clear()
 
         label(initial_ids)
+        criteria = self._criteria()
+        stop_seed = derive_seed(self.seed, 0, _STREAM_STOP_SET)
+        stop_pos = _positions(ids, stop_set(ids[~labelled], self.stop_set_size, stop_seed))
+        if len(stop_pos) == 0:
+            criteria = []  # nothing unlabelled to watch
         records = [
             r if isinstance(r, RoundRecord) else RoundRecord.from_dict(r) for r in resume or []
         ]
@@ -274,8 +352,11 @@ class ActiveLearningLoop:
         for i, rec in enumerate(records):
             if rec.round != i or rec.n_labelled != int(labelled.sum()):
                 raise AnnalError(f"resume: record {i} does not continue this run's configuration")
-            if self.warm_start:
+            if self.warm_start or criteria:
+                # Refit the round's model (same seed, same result) so warm starts and the
+                # stopping criteria's history continue as in an uninterrupted run.
                 model = self._fit(X, labelled, y_known, n_classes, i, model)[0]
+                _observe(criteria, model, X[stop_pos])
             label(np.asarray(rec.selected_ids, dtype=np.int64))
 
         unit = normalize_rows(X)
@@ -283,12 +364,21 @@ class ActiveLearningLoop:
             model, fit_s = self._fit(X, labelled, y_known, n_classes, r, model)
             t0 = time.perf_counter()
             scores = evaluate_predictions(y_test, model.predict(X_test), n_classes)
+            stops = _observe(criteria, model, X[stop_pos])
             eval_s = time.perf_counter() - t0
             selected = np.empty(0, dtype=np.int64)
             query_s = 0.0
             if r < self.rounds:
                 state = PoolState(
-                    X, ids, labelled, model=model, n_classes=n_classes, round=r, unit=unit
+                    X,
+                    ids,
+                    labelled,
+                    model=model,
+                    n_classes=n_classes,
+                    round=r,
+                    unit=unit,
+                    labels=y_known,
+                    oracle=ask_once if self.sequential else None,
                 )
                 t0 = time.perf_counter()
                 selected = strategy.select(
@@ -304,6 +394,7 @@ class ActiveLearningLoop:
                 query_s=query_s,
                 selected_ids=[int(i) for i in selected],
                 eval_s=eval_s,
+                **stops,
             )
             records.append(record)
             if len(selected):
@@ -313,6 +404,20 @@ class ActiveLearningLoop:
             if r < self.rounds and len(selected) == 0:
                 break  # the pool is exhausted
         return records
+
+    def _criteria(self) -> list[StoppingCriterion]:
+        """Fresh copies of the criteria to observe, at most one per kind."""
+        out = [
+            make_stopping(c) if isinstance(c, str) else clone(c).validate() for c in self.stopping
+        ]
+        names = [c.name for c in out]
+        known = {f.name for f in fields(RoundRecord)}
+        for c in out:
+            if names.count(c.name) > 1:
+                raise AnnalError(f"stopping criterion {c.name!r} is given twice")
+            if flag_field(c.name) not in known or c.value_field not in known:
+                raise AnnalError(f"stopping criterion {c.name!r} has no round-record fields")
+        return out
 
     def _fit(
         self,

@@ -18,12 +18,22 @@ from annal.al.init import (
 from annal.al.strategies import STRATEGY_CLASSES
 from annal.al.strategies.base import Strategy
 from annal.al.strategies.combined import CombinedSampling
+from annal.al.strategies.probcover import ProbCoverInit
+from annal.al.strategies.typiclust import TypiClustInit
 from annal.errors import AnnalError
 from annal.registry import Registry
 
 STRATEGIES: Registry[Strategy] = Registry("strategy", STRATEGY_CLASSES)
 INITIALIZERS: Registry[Initializer] = Registry(
-    "initialiser", (RandomInit, ClassCoverageInit, ClusterCoverageInit, CombinedInit)
+    "initialiser",
+    (
+        RandomInit,
+        ClassCoverageInit,
+        ClusterCoverageInit,
+        CombinedInit,
+        TypiClustInit,
+        ProbCoverInit,
+    ),
 )
 
 

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from annal._io import atomic_write, atomic_write_bytes
 from annal.bench.run import BenchResult
-from annal.data.files import atomic_path, atomic_write_bytes
 
 CSV_NAME, JSON_NAME = "results.csv", "results.json"
 PLOTS = ("recall_at_k.png", "times.png", "recall_vs_qps.png")
@@ -35,8 +35,8 @@ def write_results(result: BenchResult, out_dir: str | Path) -> dict[str, Path]:
     out = Path(out_dir).expanduser()
     frame = result.to_frame()
     paths = {"csv": out / CSV_NAME, "json": out / JSON_NAME}
-    with atomic_path(paths["csv"]) as tmp:
-        frame.to_csv(tmp, index=False)
+    with atomic_write(paths["csv"]) as fh:
+        frame.to_csv(fh, index=False)
     payload = {"settings": result.settings, "machine": result.machine, "results": result.rows}
     atomic_write_bytes(paths["json"], json.dumps(payload, indent=2, default=_jsonable).encode())
     for name, path in plot_results(result, out).items():
@@ -151,7 +151,9 @@ def pareto_front(recall: np.ndarray, qps: np.ndarray) -> np.ndarray:
 def _save(fig, path: Path) -> Path:
     import matplotlib.pyplot as plt
 
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=120, bbox_inches="tight")
+    with atomic_write(path) as fh:
+        fig.savefig(
+            fh, format=path.suffix.lstrip(".").lower() or "png", dpi=120, bbox_inches="tight"
+        )
     plt.close(fig)
     return path

@@ -7,8 +7,6 @@ from pathlib import Path
 
 import numpy as np
 
-from annal.errors import AnnalError
-
 
 def load_vectors(
     source: str | os.PathLike[str],
@@ -36,12 +34,10 @@ def load_vectors(
     """
     path = Path(source).expanduser()
     if path.suffix.lower() == ".npy":
-        if not path.is_file():
-            raise AnnalError(f"vector file {path} does not exist")
-        vectors = np.load(path, allow_pickle=False)
-        if vectors.ndim != 2:
-            raise AnnalError(f"{path} must hold a 2-D array of vectors, got shape {vectors.shape}")
-        return path.stem, vectors.astype(np.float32)
+        from annal.embed.precomputed import load_embeddings
+
+        # The one .npy reader of annal: readable, 2-D, floating point, finite.
+        return path.stem, load_embeddings(path)
     from annal.data import load_dataset
     from annal.embed import embed_dataset
 

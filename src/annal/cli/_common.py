@@ -13,6 +13,8 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.text import Text
+from typer._click import exceptions as click_errors
 from typer.core import TyperGroup
 
 from annal.data import load_dataset
@@ -23,16 +25,35 @@ from annal.errors import AnnalError
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+def print_error(message: object) -> None:
+    """``error: <message>`` on stderr, one line; the message is shown as is (never as markup)."""
+    err_console.print(Text("error:", style="bold red"), Text(" ".join(str(message).split())))
+
+
+def print_warning(message: object) -> None:
+    """``warning: <message>`` on stderr, one line, never rendered as markup."""
+    err_console.print(Text("warning:", style="yellow"), Text(" ".join(str(message).split())))
+
+
 class AnnalGroup(TyperGroup):
-    """A command group that turns :class:`AnnalError` into ``error: ...`` and exit 2."""
+    """A command group that turns every user error into one ``error: ...`` line and exit 2.
+
+    User errors are :class:`AnnalError` (bad input found by annal) and click's usage errors
+    (a bad option value, a missing argument: one line with a pointer to ``--help``).
+    """
 
     def invoke(self, ctx):  # noqa: D102
         try:
             return super().invoke(ctx)
         except AnnalError as exc:
-            err_console.print(f"[bold red]error:[/bold red] {exc}")
-            # typer vendors its own click: only typer.Exit is understood here.
-            raise typer.Exit(2) from None
+            print_error(exc)
+        except click_errors.NoArgsIsHelpError:
+            raise  # `annal al` alone: typer shows the help
+        except click_errors.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx is not None else ctx.command_path
+            print_error(f"{exc.format_message()} (see '{where} --help')")
+        # typer vendors its own click: only typer.Exit is understood here.
+        raise typer.Exit(2) from None
 
 
 def sub_app(help: str) -> typer.Typer:
@@ -64,7 +85,7 @@ def warnings_to_stderr() -> Iterator[None]:
         warnings.simplefilter("always", UserWarning)
         yield
     for w in caught:
-        err_console.print(f"[yellow]warning:[/yellow] {w.message}")
+        print_warning(w.message)
 
 
 def load_from_cli(

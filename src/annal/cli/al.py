@@ -36,11 +36,36 @@ DISPLAY = (
     ("imbalance_ratio", "imb", "{:.1f}"),
     ("fit_s", "fit_s", "{:.2f}"),
     ("query_s", "query_s", "{:.2f}"),
+    ("stop_kappa", "kappa", "{:.3f}"),
 )
+#: Short names of the stopping criteria for the table's ``stop`` column.
+STOP_ABBREV = {"stabilizing": "stab", "change": "chg", "uncertainty": "unc"}
 
 
 def _row(record: dict) -> list[str]:
-    return [fmt.format(record[name]) for name, _, fmt in DISPLAY]
+    from annal.al.stopping import STOPPING, flag_field
+
+    cells = ["–" if record[name] is None else fmt.format(record[name]) for name, _, fmt in DISPLAY]
+    stops = [STOP_ABBREV.get(name, name) for name in STOPPING if record.get(flag_field(name))]
+    return [*cells, ",".join(stops) or "–"]
+
+
+def stop_lines(records: list[dict]) -> list[str]:
+    """One line per stopping criterion: where it would have stopped the run and the F1 cost."""
+    from annal.al.stopping import stop_costs
+
+    lines = []
+    for c in stop_costs(records):
+        end = f"{c['final_score']:.3f} at the end ({c['final_n_labelled']} labels)"
+        if c["round"] is None:
+            lines.append(f"{c['criterion']}: would not have stopped; macro-F1 {end}")
+        else:
+            lines.append(
+                f"{c['criterion']}: would have stopped at round {c['round']} "
+                f"({c['n_labelled']} labels): macro-F1 {c['score']:.3f} vs {end}, "
+                f"cost {c['cost']:+.3f}"
+            )
+    return lines
 
 
 def run(
@@ -52,7 +77,9 @@ def run(
     rounds: int = typer.Option(20, "--rounds", min=0, help="Selection rounds."),
     budget: int = typer.Option(500, "--budget", min=1, help="Rows labelled per round."),
     initial: int = typer.Option(250, "--initial", min=1, help="Initial labelled set size."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the split, initial set and picks."),
+    seed: int = typer.Option(
+        0, "--seed", min=0, max=2**32 - 1, help="Seed of the split, initial set and picks."
+    ),
     classifier: str = typer.Option(
         "sgd", "--classifier", help="sgd, lda (fast), logreg, rf, linear-svm, mlp."
     ),
@@ -64,14 +91,20 @@ def run(
     ),
     test_size: float = typer.Option(0.2, "--test-size", help="Held-out share of every class."),
     warm_start: bool = typer.Option(False, "--warm-start", help="Warm-start SGD between rounds."),
+    stop_set_size: int = typer.Option(
+        2000,
+        "--stop-set-size",
+        min=1,
+        help="Unlabelled rows the stopping criteria watch (random, fixed per seed).",
+    ),
     out: Path | None = typer.Option(None, "--out", help="Write the per-round table as CSV."),
     data_root: Path | None = DATA_ROOT_OPT,
     text_col: list[str] = TEXT_COL_OPT,
     label_col: str = LABEL_COL_OPT,
 ) -> None:
     """Run active learning on a dataset and print one row per round."""
+    from annal._io import atomic_write
     from annal.al import ActiveLearningLoop, RoundRecord, make_strategy, stratified_split
-    from annal.data.files import atomic_path
     from annal.embed import embed_dataset
 
     chosen = make_strategy(strategy, **parse_assignments(param))
@@ -90,6 +123,7 @@ def run(
         rounds=rounds,
         seed=seed,
         warm_start=warm_start,
+        stop_set_size=stop_set_size,
     )
     console.print(
         f"{ds.name}: pool {len(train)}, test {len(test)}, {ds.n_classes} classes, "
@@ -98,6 +132,7 @@ def run(
     table = Table(title=f"{strategy} on {ds.name} (seed {seed}; F1/P/R macro)", box=box.SIMPLE_HEAD)
     for _, header, _ in DISPLAY:
         table.add_column(header, justify="right")
+    table.add_column("stop", justify="left")
     with Live(table, console=console, refresh_per_second=4):
         records = loop.run(
             X[train],
@@ -108,6 +143,13 @@ def run(
             n_classes=ds.n_classes,
             on_round=lambda rec: table.add_row(*_row(rec.as_dict())),
         )
+    console.print(
+        f"Stopping criteria on a stop set of {min(stop_set_size, len(train) - initial)} "
+        "unlabelled pool rows (kappa: agreement with the previous round's model; stop: the "
+        "criteria that would stop there):"
+    )
+    for line in stop_lines([rec.as_dict() for rec in records]):
+        console.print(f"  {line}")
     if out is not None:
         rows = []
         for rec in records:
@@ -123,8 +165,8 @@ def run(
                 f1_per_class=json.dumps(d["f1_per_class"]),
             )
             rows.append(row)
-        with atomic_path(out) as tmp:
-            pd.DataFrame(rows).to_csv(tmp, index=False)
+        with atomic_write(out) as fh:
+            pd.DataFrame(rows).to_csv(fh, index=False)
         console.print(f"wrote {out}")
 
 

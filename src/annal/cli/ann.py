@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from annal._io import check_output_dir
 from annal.bench.run import DEFAULT_KS
 from annal.errors import AnnalError
 
@@ -37,7 +38,9 @@ def ann_bench(
         "--threads",
         help="Comma-separated thread counts for specs without threads= (0 = all).",
     ),
-    seed: int = typer.Option(0, "--seed", help="Seed of the query/base split."),
+    seed: int = typer.Option(
+        0, "--seed", min=0, max=2**32 - 1, help="Seed of the query/base split."
+    ),
     out: Path | None = typer.Option(
         None, "--out", help="Write results.csv, results.json and plots here."
     ),
@@ -65,6 +68,8 @@ def ann_bench(
     for spec in specs:
         parse_spec(spec)
     ks = parse_ints(k, "--k")
+    if out is not None:
+        check_output_dir(out, what="--out")
     thread_counts = parse_ints(threads, "--threads") if threads else None
     started = time.perf_counter()
     name, vectors = load_vectors(source, data_root=data_root, model=model, progress=progress)

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from annal.cli._common import (
@@ -46,7 +47,9 @@ def info(
     if as_json:
         typer.echo(json.dumps(stats.as_dict(), indent=1))
         return
-    console.print(f"[bold]{stats.name}[/bold]: {stats.n_rows} rows, {stats.n_classes} classes")
+    console.print(
+        f"[bold]{escape(stats.name)}[/bold]: {stats.n_rows} rows, {stats.n_classes} classes"
+    )
     console.print(f"imbalance ratio (largest/smallest): {stats.imbalance_ratio:.2f}")
     console.print(f"normalised class entropy: {stats.normalised_entropy:.3f}")
     drops = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in stats.drops.items())
@@ -57,7 +60,7 @@ def info(
     table.add_column("share", justify="right")
     total = sum(k for _, k in stats.counts)
     for label, count in stats.counts:
-        table.add_row(label, str(count), f"{100 * count / total:.2f}%")
+        table.add_row(escape(label), str(count), f"{100 * count / total:.2f}%")
     console.print(table)
     if plot is not None:
         console.print(f"label distribution written to {plot}")
@@ -72,9 +75,9 @@ def list_(data_root: Path | None = DATA_ROOT_OPT) -> None:
     table.add_column("embeddings")
     for s in summaries:
         if s.problem is not None:
-            table.add_row(s.name, "-", "-", f"[red]cannot load: {s.problem}[/red]")
+            table.add_row(escape(s.name), "-", "-", f"[red]cannot load: {escape(s.problem)}[/red]")
             continue
-        table.add_row(s.name, str(s.rows), str(s.classes), ", ".join(s.embeddings) or "-")
+        table.add_row(escape(s.name), str(s.rows), str(s.classes), ", ".join(s.embeddings) or "-")
     console.print(table)
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import typer
 
+from annal._io import atomic_write
 from annal.cli._common import (
     DATA_ROOT_OPT,
     LABEL_COL_OPT,
@@ -19,7 +20,6 @@ from annal.cli._common import (
     console,
     load_from_cli,
 )
-from annal.data.files import atomic_path
 from annal.embed import embed_dataset, precomputed_path
 
 
@@ -53,11 +53,11 @@ def embed(
     start = time.perf_counter()
     vectors = embed_dataset(ds, model, cache=not no_cache, progress=True)
     elapsed = time.perf_counter() - start
-    with atomic_path(out) as tmp:
-        np.save(tmp, vectors, allow_pickle=False)
+    with atomic_write(out) as fh:
+        np.save(fh, vectors, allow_pickle=False)
     if ids_out is not None:
-        with atomic_path(ids_out) as tmp:
-            np.save(tmp, ds.ids, allow_pickle=False)
+        with atomic_write(ids_out) as fh:
+            np.save(fh, ds.ids, allow_pickle=False)
     what = f"precomputed {pre}" if pre is not None else (model or "minilm")
     console.print(
         f"wrote {out}: {vectors.shape[0]} x {vectors.shape[1]} float32 from {what} "

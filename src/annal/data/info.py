@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 from scipy.stats import entropy
 
+from annal._io import atomic_write
 from annal.data.dataset import Dataset
-from annal.data.files import atomic_path
 from annal.data.load import data_root as resolve_data_root
 from annal.data.load import dataset_names, load_dataset
 from annal.errors import AnnalError
@@ -129,8 +129,8 @@ def plot_label_distribution(
         ax.set_ylabel("rows")
         ax.set_title(title or f"Label distribution: {info.name}")
         ax.margins(x=0.01)
-        with atomic_path(path) as tmp:
-            fig.savefig(tmp, format=path.suffix.lstrip(".").lower() or "png", dpi=120)
+        with atomic_write(path) as fh:
+            fig.savefig(fh, format=path.suffix.lstrip(".").lower() or "png", dpi=120)
     except ValueError as exc:
         raise AnnalError(f"{path}: cannot write plot: {exc}") from exc
     finally:

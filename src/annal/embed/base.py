@@ -60,7 +60,12 @@ format_model_spec = format_spec
 
 
 def check_embeddings(
-    vectors: np.ndarray, n_rows: int | None, where: str, dim: int | None = None
+    vectors: np.ndarray,
+    n_rows: int | None,
+    where: str,
+    dim: int | None = None,
+    *,
+    row_ids: np.ndarray | None = None,
 ) -> np.ndarray:
     """Validate an embedding matrix and return it as C-contiguous float32.
 
@@ -73,6 +78,9 @@ def check_embeddings(
         Names the source in error messages.
     dim : int or None
         Expected dimension, if known.
+    row_ids : numpy.ndarray of int, optional
+        What each row is called in ``where`` (e.g. the file rows a subset was taken from);
+        default the row positions.
 
     Raises
     ------
@@ -95,5 +103,6 @@ def check_embeddings(
     finite = np.isfinite(arr).all(axis=1)
     if not finite.all():
         bad = np.flatnonzero(~finite)
-        raise AnnalError(f"{where}: {bad.size} embedding rows hold NaN/inf, first at row {bad[0]}")
+        first = bad[0] if row_ids is None else np.asarray(row_ids)[bad[0]]
+        raise AnnalError(f"{where}: {bad.size} embedding rows hold NaN/inf, first at row {first}")
     return arr

@@ -18,7 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from annal.data.files import atomic_path, atomic_write_bytes
+from annal._io import atomic_write, atomic_write_bytes
+from annal.embed.base import check_embeddings
+from annal.errors import AnnalError
 
 CACHE_ENV = "ANNAL_CACHE_DIR"
 _VERSION = 1
@@ -62,23 +64,31 @@ class EmbeddingCache:
         return self.folder / f"{key}.npy", self.folder / f"{key}.json"
 
     def get(self, key: str) -> np.ndarray | None:
-        """The cached float32 matrix for ``key``, or ``None`` if absent or inconsistent."""
+        """The cached float32 matrix for ``key``, or ``None`` if absent or not sound.
+
+        An entry gets the checks of a precomputed file (:func:`check_embeddings`: 2-D,
+        float, finite) plus agreement with its metadata; anything else is treated as
+        missing, so the caller recomputes and overwrites it.
+        """
         npy, meta = self._paths(key)
         try:
             info = json.loads(meta.read_text(encoding="utf-8"))
             arr = np.load(npy, allow_pickle=False)
         except (OSError, ValueError, EOFError):
             return None
-        if arr.dtype != np.float32 or list(arr.shape) != [info.get("n"), info.get("dim")]:
+        if not isinstance(info, dict) or arr.dtype != np.float32:
             return None
-        return arr
+        try:
+            return check_embeddings(arr, info.get("n"), str(npy), dim=info.get("dim"))
+        except AnnalError:
+            return None
 
     def put(self, key: str, vectors: np.ndarray, encoder_name: str) -> None:
         """Store ``vectors`` (float32, shape (n, d)) under ``key`` atomically."""
         npy, meta = self._paths(key)
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        with atomic_path(npy) as tmp:
-            np.save(tmp, vectors, allow_pickle=False)
+        with atomic_write(npy) as fh:
+            np.save(fh, vectors, allow_pickle=False)
         info = {
             "encoder": encoder_name,
             "n": int(vectors.shape[0]),

@@ -61,4 +61,5 @@ def load_embeddings(
                 f"{path}: row id {int(rows.max())} out of range for {arr.shape[0]} rows"
             )
         arr = arr[rows]
-    return check_embeddings(arr, None, str(path))
+    # A bad row is named by its row in the file, not its position among the rows taken.
+    return check_embeddings(arr, None, str(path), row_ids=rows)

@@ -18,13 +18,16 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from annal.al.registry import INITIALIZERS, STRATEGIES
 from annal.errors import AnnalError
+
+#: A seed: what numpy's generators accept (0 <= seed < 2**32).
+Seed = Annotated[int, Field(ge=0, le=2**32 - 1)]
 
 STRATEGY_NAMES: tuple[str, ...] = tuple(STRATEGIES)
 INIT_NAMES: tuple[str, ...] = tuple(INITIALIZERS)
@@ -153,10 +156,13 @@ class Config(_Strict):
     datasets: list[DatasetConfig] = Field(min_length=1)
     encoder: str | None = None
     test_size: float = Field(default=0.2, gt=0, lt=1)
-    seeds: list[int] = Field(default_factory=lambda: [0, 1, 2], min_length=1)
+    seeds: list[Seed] = Field(default_factory=lambda: [0, 1, 2], min_length=1)
     protocol: ProtocolConfig = Field(default_factory=ProtocolConfig)
     classifier: str = "sgd"
     warm_start: bool = False
+    #: Sequential mode of the loop: strategies that use the labels of rows picked earlier in
+    #: the same round (galaxy, direct) ask the simulated oracle row by row.
+    sequential: bool = False
     baseline: str = "random"
     experiments: list[ExperimentConfig] = Field(min_length=1)
 
@@ -173,7 +179,7 @@ class Config(_Strict):
 
     @field_validator("seeds")
     @classmethod
-    def _unique_seeds(cls, v: list[int]) -> list[int]:
+    def _unique_seeds(cls, v: list[Seed]) -> list[Seed]:
         if len(set(v)) != len(v):
             raise ValueError("seeds must be unique")
         return v
@@ -270,7 +276,39 @@ experiments:
     inits: [random, class-coverage]
 """
 
-PRESETS: dict[str, str] = {"paper": _PAPER, "demo": _DEMO}
+_TOURNAMENT = """\
+# The tournament (issue 13): margin against the strategies of the literature made for
+# imbalanced classes on fixed embeddings, on every shared dataset, paper protocol in fractions
+# of each pool (250 / 500 / 20 rounds on 20 000 texts), 5 seeds, published default
+# hyper-parameters fixed before any result was seen. Baseline: margin.
+name: tournament
+datasets: [arxiv_thealphacubicle, banking77, emotion, r8, tmdb_genre, trec50, trec6]
+test_size: 0.2
+seeds: 5
+protocol: {initial: 0.0125, budget: 0.025, rounds: 20}
+classifier: sgd
+sequential: true  # galaxy and direct see the answers of their earlier picks of a round
+baseline: margin
+experiments:
+  - name: tournament
+    strategies:
+      - margin
+      - least-confident
+      - entropy
+      - random
+      - cluster
+      - class-balanced
+      - margin-kmeans
+      - galaxy
+      - direct
+      - cal
+      - badge
+      - typiclust
+      - probcover
+    inits: [random]
+"""
+
+PRESETS: dict[str, str] = {"paper": _PAPER, "demo": _DEMO, "tournament": _TOURNAMENT}
 
 
 def _loc(loc: tuple[Any, ...]) -> str:

@@ -25,6 +25,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from annal._io import check_output_dir, run_lock
 from annal.errors import AnnalError
 from annal.experiments.backends import make_backend
 from annal.experiments.config import Config
@@ -85,8 +86,42 @@ def library_versions() -> dict[str, str]:
     }
 
 
+def _other_config(store: ResultsStore, out: Path, config: Config, force: bool) -> bool:
+    """Whether ``store`` holds another config's results (which ``force`` allows replacing)."""
+    old_hash = store.get_meta("config_hash")
+    if old_hash is None or old_hash == config.config_hash():
+        return False
+    if not force:
+        raise AnnalError(
+            f"{out}: holds results of a different config (hash {old_hash}, this one "
+            f"{config.config_hash()}); use another --out, or --force to replace them"
+        )
+    return True
+
+
+def stored_status(out: Path, config: Config, *, force: bool = False) -> dict[str, str]:
+    """The status of every cell already stored in ``out`` for ``config``; nothing is written.
+
+    Returns ``{}`` when there is no store, or when it holds another config and ``force`` is
+    set (it is replaced only once the new run can start, see :func:`open_store`).
+
+    Raises
+    ------
+    AnnalError
+        When the store holds results of a different config and ``force`` is False, or it is
+        not a readable results store.
+    """
+    if not (out / STORE_NAME).exists():
+        return {}
+    with ResultsStore.existing(out) as old:
+        return {} if _other_config(old, out, config, force) else old.run_status()
+
+
 def open_store(out: Path, config: Config, *, force: bool = False) -> ResultsStore:
     """The run directory's store, created for ``config`` or checked against it.
+
+    Call it only once the run can start: with ``force`` it deletes the results of a
+    different config.
 
     Raises
     ------
@@ -95,14 +130,9 @@ def open_store(out: Path, config: Config, *, force: bool = False) -> ResultsStor
     """
     path = out / STORE_NAME
     if path.exists():
-        with ResultsStore(path) as old:
-            old_hash = old.get_meta("config_hash")
-        if old_hash is not None and old_hash != config.config_hash():
-            if not force:
-                raise AnnalError(
-                    f"{out}: holds results of a different config (hash {old_hash}, this one "
-                    f"{config.config_hash()}); use another --out, or --force to replace them"
-                )
+        with ResultsStore.existing(out) as old:
+            replace = _other_config(old, out, config, force)
+        if replace:
             ResultsStore.remove(out)
     store = ResultsStore(path)
     if store.get_meta("config_hash") is None:
@@ -236,25 +266,32 @@ def run_experiment(
     t0 = time.perf_counter()
     console = console or Console(stderr=True)
     out = Path(out)
+    check_output_dir(out, what="run directory")
     executor = make_backend(backend, jobs=jobs, address=address)
     check_components(config)
     cells = expand_grid(config)
     summary = RunSummary(out=out, total=len(cells))
-    with open_store(out, config, force=force) as store:
-        status = store.run_status()
+    with run_lock(out):
+        # Everything that can fail on the user's input (data, embeddings, protocol) is done
+        # before the store is created or --force replaces an old one: a run that cannot
+        # start writes nothing.
+        status = stored_status(out, config, force=force)
         pending = [c for c in cells if status.get(c.key) != "done"]
         summary.skipped = len(cells) - len(pending)
         if not pending:
             summary.wall_s = time.perf_counter() - t0
             return summary
-        preps = _prepare(config, pending, store, progress=progress, console=console)
-        _execute(config, pending, preps, store, executor, summary, progress, console)
+        preps = _prepare(config, pending, progress=progress, console=console)
+        with open_store(out, config, force=force) as store:
+            for prep in preps.values():
+                store.put_dataset(prep.key, list(prep.classes), prep.class_counts(), prep.report)
+            _execute(config, pending, preps, store, executor, summary, progress, console)
     summary.wall_s = time.perf_counter() - t0
     return summary
 
 
 def _prepare(
-    config: Config, pending: list[Cell], store: ResultsStore, *, progress: bool, console: Console
+    config: Config, pending: list[Cell], *, progress: bool, console: Console
 ) -> dict[str, PreparedDataset]:
     needed = {c.dataset for c in pending}
     inits: dict[str, list[str]] = {}
@@ -268,9 +305,7 @@ def _prepare(
             continue
         if progress:
             console.print(f"[dim]preparing {dc.key}: load, embed, split, initial sets[/dim]")
-        prep = prepare_dataset(dc, config, inits[dc.key], progress=progress)
-        store.put_dataset(prep.key, list(prep.classes), prep.class_counts(), prep.report)
-        preps[dc.key] = prep
+        preps[dc.key] = prepare_dataset(dc, config, inits[dc.key], progress=progress)
     return preps
 
 
@@ -328,6 +363,7 @@ def _execute(
             budget=budget,
             rounds=rounds,
             warm_start=config.warm_start,
+            sequential=config.sequential,
             train_pos=train_pos,
             test_pos=test_pos,
             initial_ids=prep.initial_ids[(cell.seed, cell.init)],

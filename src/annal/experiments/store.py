@@ -17,7 +17,6 @@ Only the driver process writes; each round is committed as soon as it arrives, s
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import time
 from collections.abc import Iterator, Mapping
@@ -27,6 +26,7 @@ from typing import Any
 
 import pandas as pd
 
+from annal._io import atomic_write
 from annal.errors import AnnalError
 
 STORE_NAME = "results.sqlite"
@@ -44,7 +44,12 @@ ROUND_SCALARS = (
     "fit_s",
     "eval_s",
     "query_s",
+    "stop_kappa",
+    "stop_changed",
+    "stop_entropy",
 )
+#: Yes/no round-record fields (whether each stopping criterion would stop), stored as 0/1/NULL.
+ROUND_FLAGS = ("stop_stabilizing", "stop_change", "stop_uncertainty")
 #: List-valued round-record fields, stored as JSON text.
 ROUND_LISTS = ("recall_per_class", "f1_per_class", "selected_ids")
 #: Round fields that measure time, not results: left out of equality checks.
@@ -70,6 +75,7 @@ CREATE TABLE IF NOT EXISTS runs (
 CREATE TABLE IF NOT EXISTS rounds (
     run_id INTEGER NOT NULL REFERENCES runs(run_id), round INTEGER NOT NULL,
     {", ".join(f"{c} REAL" for c in ROUND_SCALARS)},
+    {", ".join(f"{c} INTEGER" for c in ROUND_FLAGS)},
     {", ".join(f"{c} TEXT" for c in ROUND_LISTS)},
     extra TEXT NOT NULL DEFAULT '{{}}',
     PRIMARY KEY (run_id, round)
@@ -92,9 +98,10 @@ def _add_missing_columns(con: sqlite3.Connection) -> None:
     """Bring a store written by an older annal up to the current round columns; values that
     the older version kept in ``extra`` move into their new column."""
     have = {r[1] for r in con.execute("PRAGMA table_info(rounds)")}
-    for col in (c for c in ROUND_SCALARS if c not in have):
+    columns = [(c, "REAL") for c in ROUND_SCALARS] + [(c, "INTEGER") for c in ROUND_FLAGS]
+    for col, kind in ((c, k) for c, k in columns if c not in have):
         with con:
-            con.execute(f"ALTER TABLE rounds ADD COLUMN {col} REAL")
+            con.execute(f"ALTER TABLE rounds ADD COLUMN {col} {kind}")
             con.execute(f"UPDATE rounds SET {col} = json_extract(extra, '$.{col}')")
 
 
@@ -252,12 +259,14 @@ class ResultsStore:
     def add_round(self, run_id: int, record: Mapping[str, Any]) -> None:
         """Store one round record and commit at once."""
         rec = {k: _jsonable(v) for k, v in record.items()}
-        extra = {k: v for k, v in rec.items() if k not in (*ROUND_SCALARS, *ROUND_LISTS, "round")}
-        cols = ["run_id", "round", *ROUND_SCALARS, *ROUND_LISTS, "extra"]
+        known = (*ROUND_SCALARS, *ROUND_FLAGS, *ROUND_LISTS, "round")
+        extra = {k: v for k, v in rec.items() if k not in known}
+        cols = ["run_id", "round", *ROUND_SCALARS, *ROUND_FLAGS, *ROUND_LISTS, "extra"]
         vals = [
             run_id,
             int(rec["round"]),
             *(rec.get(c) for c in ROUND_SCALARS),
+            *(None if rec.get(c) is None else int(bool(rec[c])) for c in ROUND_FLAGS),
             *(json.dumps(rec.get(c)) for c in ROUND_LISTS),
             json.dumps(extra),
         ]
@@ -281,9 +290,12 @@ class ResultsStore:
         for c in ROUND_SCALARS:
             v = r[c]
             rec[c] = int(v) if c in ("n_labelled", "classes_covered") and v is not None else v
+        for c in ROUND_FLAGS:
+            rec[c] = None if r[c] is None else bool(r[c])
         for c in ROUND_LISTS:
             rec[c] = json.loads(r[c]) if r[c] is not None else None
-        rec.update(json.loads(r["extra"]))
+        # Columns win over `extra` (an upgraded store still keeps the old copy there).
+        rec.update({k: v for k, v in json.loads(r["extra"]).items() if k not in rec})
         return rec
 
     def rounds_frame(self) -> pd.DataFrame:
@@ -297,6 +309,8 @@ class ResultsStore:
         df = pd.read_sql_query(q, self.con)
         floats = [c for c in ROUND_SCALARS if c not in ("n_labelled", "classes_covered")]
         df[floats] = df[floats].astype(float)  # a column of NULLs would come back as objects
+        # Flags as 1.0 / 0.0 / NaN (not observed), so CSV and Parquet read back alike.
+        df[list(ROUND_FLAGS)] = df[list(ROUND_FLAGS)].astype(float)
         return df.drop(columns=["run_id", "extra"])
 
 
@@ -314,10 +328,9 @@ def export_rounds(run_dir: str | Path, fmt: str = "csv") -> Path:
     with ResultsStore.existing(run_dir) as store:
         df = store.rounds_frame()
     out = Path(run_dir) / f"rounds.{fmt}"
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    if fmt == "csv":
-        df.to_csv(tmp, index=False)
-    else:
-        df.to_parquet(tmp, index=False)
-    os.replace(tmp, out)
+    with atomic_write(out) as fh:
+        if fmt == "csv":
+            df.to_csv(fh, index=False)
+        else:
+            df.to_parquet(fh, index=False)
     return out

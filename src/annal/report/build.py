@@ -6,12 +6,12 @@ Writes ``RUN_DIR/report.md`` (figures as ``RUN_DIR/figures/*.png``) and a self-c
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from annal._io import atomic_write_bytes, atomic_write_text
 from annal.errors import AnnalError
 from annal.experiments.config import Config, ProtocolConfig
 from annal.experiments.store import ResultsStore
@@ -27,15 +27,6 @@ class ReportPaths:
     markdown: Path
     html: Path
     figures: Path
-
-
-def _atomic_write(path: Path, data: str | bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    if isinstance(data, bytes):
-        tmp.write_bytes(data)
-    else:
-        tmp.write_text(data, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def _baseline_init(config: Config) -> str:
@@ -261,10 +252,9 @@ def make_report(run_dir: str | Path, baseline: str | None = None) -> ReportPaths
     run_dir = Path(run_dir)
     doc = build_document(run_dir, baseline)
     fig_dir = run_dir / "figures"
-    fig_dir.mkdir(exist_ok=True)
     for name, png in doc.figures().items():
-        _atomic_write(fig_dir / name, png)
+        atomic_write_bytes(fig_dir / name, png)
     md, page = run_dir / "report.md", run_dir / "report.html"
-    _atomic_write(md, doc.to_markdown("figures"))
-    _atomic_write(page, doc.to_html())
+    atomic_write_text(md, doc.to_markdown("figures"))
+    atomic_write_text(page, doc.to_html())
     return ReportPaths(md, page, fig_dir)

@@ -1,0 +1,91 @@
+"""Issue 10: a run that cannot start writes nothing, and --force replaces old results only
+once the new run can start (checked on the bytes on disk)."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from annal.cli import app
+
+runner = CliRunner()
+
+BASE = {
+    "name": "tiny",
+    "datasets": ["demo"],
+    "encoder": "tfidf?dim=32",
+    "seeds": [0],
+    "protocol": {"initial": 30, "budget": 20, "rounds": 2},
+    "strategies": ["random"],
+}
+
+
+def _write(path, **over):
+    cfg = {**BASE, **over}
+    path.write_text(yaml.safe_dump(cfg), encoding="utf-8")
+    return path
+
+
+def _tree(folder):
+    """Every file under ``folder`` with the SHA-256 of its bytes."""
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture
+def data_files(tmp_path):
+    one_class = tmp_path / "one.csv"
+    one_class.write_text("text,label\n" + "".join(f"row {i},a\n" for i in range(30)))
+    latin1 = tmp_path / "latin1.csv"
+    latin1.write_bytes("text,label\ncaf\xe9 au lait,a\nth\xe9,b\n".encode("latin-1") * 20)
+    return {"one_class": one_class, "latin1": latin1}
+
+
+def _bad_starts(data_files):
+    return {
+        "unknown dataset": {"datasets": ["no_such_dataset_here"]},
+        "budget beyond the pool": {"protocol": {"initial": 30, "budget": 5000, "rounds": 2}},
+        "one class": {"datasets": [str(data_files["one_class"])]},
+        "not UTF-8": {"datasets": [str(data_files["latin1"])]},
+        "negative seed": {"seeds": [-1]},
+    }
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["unknown dataset", "budget beyond the pool", "one class", "not UTF-8", "negative seed"],
+)
+def test_a_run_that_cannot_start_writes_nothing(tmp_path, data_files, case, user_error):
+    out = tmp_path / "run"
+    bad = _write(tmp_path / "bad.yaml", **_bad_starts(data_files)[case])
+    result = runner.invoke(app, ["experiment", "run", str(bad), "--out", str(out), "--jobs", "1"])
+    assert result.exit_code == 2, result.output
+    user_error(result.output)
+    assert not out.exists()
+    # ... so the corrected config then runs there (it was refused as "a different config").
+    good = _write(tmp_path / "good.yaml")
+    result = runner.invoke(
+        app, ["experiment", "run", str(good), "--out", str(out), "--jobs", "1", "--no-progress"]
+    )
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("case", ["unknown dataset", "budget beyond the pool", "one class"])
+def test_force_keeps_the_old_run_when_the_new_config_fails(tmp_path, data_files, case, user_error):
+    out = tmp_path / "run"
+    good = _write(tmp_path / "good.yaml")
+    args = ["--out", str(out), "--jobs", "1", "--no-progress"]
+    assert runner.invoke(app, ["experiment", "run", str(good), *args]).exit_code == 0
+    before = _tree(out)
+    assert "results.sqlite" in before
+    bad = _write(tmp_path / "bad.yaml", **_bad_starts(data_files)[case])
+    result = runner.invoke(app, ["experiment", "run", str(bad), *args, "--force"])
+    assert result.exit_code == 2, result.output
+    user_error(result.output)
+    assert _tree(out) == before  # every byte of the old run is still there
