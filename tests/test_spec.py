@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 import pytest
 from annotated_types import Ge
 
-from annal.al import make_classifier, make_strategy
+from annal.al import make_strategy
 from annal.errors import AnnalError
 from annal.registry import Component, Registry, param_table
 from annal.spec import format_spec, parse_assignments, split_spec
@@ -83,14 +83,6 @@ def test_bad_values_fail_when_built_not_when_used():
         make_strategy("cluster", picks="centroid,middle")
     with pytest.raises(AnnalError, match="must be one of cosine, l2"):
         make_strategy("coreset", metric="ip")
-
-
-def test_classifiers_take_parameters_by_keyword_or_spec():
-    assert make_classifier("sgd-sklearn", seed=1, alpha=1e-3).alpha == 1e-3
-    assert make_classifier("sgd-sklearn?alpha=0.001&max_iter=5", seed=1).max_iter == 5
-    assert make_classifier("rf?n_estimators=3").n_estimators == 3
-    with pytest.raises(AnnalError, match="unknown parameter 'trees' for classifier 'rf'"):
-        make_classifier("rf", trees=3)
 
 
 def test_split_and_format_are_inverse():

@@ -12,17 +12,26 @@ from rich import box
 from rich.live import Live
 from rich.table import Table
 
-from annal.cli._common import (
+from annal.cli.options import (
     DATA_ROOT_OPT,
     LABEL_COL_OPT,
+    MIN_CLASS_OPT,
+    NO_CLEAN_OPT,
+    POLICY_OPT,
     SOURCE_ARG,
     TEXT_COL_OPT,
+    classifier_names,
     console,
+    init_names,
     load_from_cli,
+    model_opt,
+    one_of,
+    parse_params,
+    strategy_names,
     sub_app,
+    wrote,
 )
 from annal.errors import AnnalError
-from annal.spec import parse_assignments
 
 #: What the printed table shows: (column, header, format).
 DISPLAY = (
@@ -37,6 +46,8 @@ DISPLAY = (
     ("fit_s", "fit_s", "{:.2f}"),
     ("query_s", "query_s", "{:.2f}"),
     ("stop_kappa", "kappa", "{:.3f}"),
+    ("pool_size", "pool", "{}"),
+    ("pool_search_s", "pool_s", "{:.2f}"),
 )
 #: Short names of the stopping criteria for the table's ``stop`` column.
 STOP_ABBREV = {"stabilizing": "stab", "change": "chg", "uncertainty": "unc"}
@@ -68,47 +79,136 @@ def stop_lines(records: list[dict]) -> list[str]:
     return lines
 
 
+class RoundPrinter:
+    """Shows rounds as they finish: a live table on a terminal, else one plain line per round.
+
+    Nothing is printed before the first round, so an error raised before it never follows an
+    empty table header.
+    """
+
+    def __init__(self, title: str) -> None:
+        self.title = title
+        self.started = False
+        self.table: Table | None = None
+        self.live: Live | None = None
+        self.headers = [h for _, h, _ in DISPLAY] + ["stop"]
+        self.widths = [max(len(h), 7) for h in self.headers]
+
+    def __enter__(self) -> RoundPrinter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.live is not None:
+            self.live.stop()
+
+    def _line(self, cells: list[str]) -> str:
+        *nums, stop = cells
+        return " ".join(c.rjust(w) for c, w in zip(nums, self.widths, strict=False)) + f"  {stop}"
+
+    def __call__(self, record: dict) -> None:
+        cells = _row(record)
+        first, self.started = not self.started, True
+        if not console.is_terminal:
+            if first:
+                console.print(self.title)
+                console.print(self._line(self.headers))
+            console.print(self._line(cells))
+            return
+        if first:
+            self.table = Table(title=self.title, box=box.SIMPLE_HEAD)
+            for header in self.headers[:-1]:
+                self.table.add_column(header, justify="right")
+            self.table.add_column(self.headers[-1], justify="left")
+            self.live = Live(self.table, console=console, refresh_per_second=4)
+            self.live.start()
+        self.table.add_row(*cells)
+
+
 def run(
     source: str = SOURCE_ARG,
-    strategy: str = typer.Option(..., "--strategy", "-s", help="Query strategy name."),
-    init: str = typer.Option(
-        "random", "--init", help="Initial set: random, class-coverage, cluster-coverage, combined."
+    strategy: str = typer.Option(
+        ...,
+        "--strategy",
+        "-s",
+        help=f"Query strategy. {one_of(strategy_names())}",
+        show_default=False,
     ),
+    init: str = typer.Option("random", "--init", help=f"Initial set. {one_of(init_names())}"),
     rounds: int = typer.Option(20, "--rounds", min=0, help="Selection rounds."),
-    budget: int = typer.Option(500, "--budget", min=1, help="Rows labelled per round."),
-    initial: int = typer.Option(250, "--initial", min=1, help="Initial labelled set size."),
+    budget: int = typer.Option(500, "--budget", min=1, help="Texts labelled per round."),
+    initial: int = typer.Option(250, "--initial", min=1, help="Size of the initial labelled set."),
     seed: int = typer.Option(
         0, "--seed", min=0, max=2**32 - 1, help="Seed of the split, initial set and picks."
     ),
     classifier: str = typer.Option(
-        "sgd", "--classifier", help="sgd, lda (fast), logreg, rf, linear-svm, mlp."
+        "sgd",
+        "--classifier",
+        help=f"Classifier (sgd is vectorised; sgd-sklearn is scikit-learn's). "
+        f"{one_of(classifier_names())}",
+    ),
+    classifier_param: list[str] = typer.Option(
+        [],
+        "--classifier-param",
+        help="Classifier parameter key=value, repeatable, e.g. epochs=5.",
+        show_default=False,
     ),
     param: list[str] = typer.Option(
-        [], "--param", help="Strategy parameter key=value (repeatable), e.g. aggregate=max."
+        [],
+        "--param",
+        help="Strategy parameter key=value, repeatable, e.g. aggregate=max.",
+        show_default=False,
     ),
-    model: str | None = typer.Option(
-        None, "--model", help="Encoder spec or .npy; default: the folder's minilm.npy if present."
+    pool: str = typer.Option(
+        "full",
+        "--pool",
+        help="Candidate pool the strategy looks in: full, random?size=M, "
+        "seals?k=100&index=faiss:hnsw?M=32, anchoral?anchors=10&k=50&size=10000.",
     ),
+    model: str | None = model_opt(),
     test_size: float = typer.Option(0.2, "--test-size", help="Held-out share of every class."),
     warm_start: bool = typer.Option(False, "--warm-start", help="Warm-start SGD between rounds."),
+    sequential: bool = typer.Option(
+        False,
+        "--sequential",
+        help="Let galaxy/direct see the answers of their earlier picks within a round.",
+    ),
     stop_set_size: int = typer.Option(
         2000,
         "--stop-set-size",
         min=1,
         help="Unlabelled rows the stopping criteria watch (random, fixed per seed).",
     ),
-    out: Path | None = typer.Option(None, "--out", help="Write the per-round table as CSV."),
+    out: Path | None = typer.Option(
+        None, "--out", help="Write the round records as CSV.", show_default=False
+    ),
     data_root: Path | None = DATA_ROOT_OPT,
+    no_clean: bool = NO_CLEAN_OPT,
+    label_policy: str = POLICY_OPT,
     text_col: list[str] = TEXT_COL_OPT,
     label_col: str = LABEL_COL_OPT,
+    min_class_size: int = MIN_CLASS_OPT,
 ) -> None:
     """Run active learning on a dataset and print one row per round."""
     from annal._io import atomic_write
-    from annal.al import ActiveLearningLoop, RoundRecord, make_strategy, stratified_split
+    from annal.al import (
+        ActiveLearningLoop,
+        RoundRecord,
+        make_classifier,
+        make_strategy,
+        stratified_split,
+    )
+    from annal.al.pools import make_pool
     from annal.embed import embed_dataset
+    from annal.experiments.config import ClassifierConfig
 
-    chosen = make_strategy(strategy, **parse_assignments(param))
-    ds = load_from_cli(source, data_root, False, "single", text_col, label_col, 2)
+    chosen = make_strategy(strategy, **parse_params(param))
+    candidate_pool = make_pool(pool)
+    clf_params = parse_params(classifier_param, "--classifier-param")
+    make_classifier(classifier, seed, clf_params)  # a bad name or parameter fails before work
+    clf_label = str(ClassifierConfig(name=classifier, params=clf_params))
+    ds = load_from_cli(
+        source, data_root, no_clean, label_policy, text_col, label_col, min_class_size
+    )
     X = embed_dataset(ds, model, progress=True)
     y = np.asarray(ds.y, dtype=np.int64)
     train, test = stratified_split(y, test_size=test_size, seed=seed)
@@ -117,23 +217,23 @@ def run(
     loop = ActiveLearningLoop(
         chosen,
         classifier=classifier,
+        classifier_params=clf_params,
         init=init,
         initial=initial,
         budget=budget,
         rounds=rounds,
         seed=seed,
         warm_start=warm_start,
+        pool=candidate_pool,
+        sequential=sequential,
         stop_set_size=stop_set_size,
     )
     console.print(
         f"{ds.name}: pool {len(train)}, test {len(test)}, {ds.n_classes} classes, "
-        f"d={X.shape[1]}; {chosen!r}, init {init}, classifier {classifier}"
+        f"d={X.shape[1]}; {chosen!r} in {candidate_pool!r}, init {init}, classifier {clf_label}"
     )
-    table = Table(title=f"{strategy} on {ds.name} (seed {seed}; F1/P/R macro)", box=box.SIMPLE_HEAD)
-    for _, header, _ in DISPLAY:
-        table.add_column(header, justify="right")
-    table.add_column("stop", justify="left")
-    with Live(table, console=console, refresh_per_second=4):
+    title = f"{strategy} on {ds.name} (seed {seed}; F1/P/R macro)"
+    with RoundPrinter(title) as show:
         records = loop.run(
             X[train],
             y[train],
@@ -141,7 +241,7 @@ def run(
             y[test],
             ids=ds.ids[train],
             n_classes=ds.n_classes,
-            on_round=lambda rec: table.add_row(*_row(rec.as_dict())),
+            on_round=lambda rec: show(rec.as_dict()),
         )
     console.print(
         f"Stopping criteria on a stop set of {min(stop_set_size, len(train) - initial)} "
@@ -157,8 +257,9 @@ def run(
             row = {name: d[name] for name in RoundRecord.scalar_fields()}
             row.update(
                 strategy=strategy,
+                pool=pool,
                 init=init,
-                classifier=classifier,
+                classifier=clf_label,
                 seed=seed,
                 n_selected=len(d["selected_ids"]),
                 recall_per_class=json.dumps(d["recall_per_class"]),
@@ -167,7 +268,7 @@ def run(
             rows.append(row)
         with atomic_write(out) as fh:
             pd.DataFrame(rows).to_csv(fh, index=False)
-        console.print(f"wrote {out}")
+        wrote(out)
 
 
 def register(app: typer.Typer) -> None:

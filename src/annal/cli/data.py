@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from annal.cli._common import (
+from annal.cli.options import (
     DATA_ROOT_OPT,
     LABEL_COL_OPT,
     MIN_CLASS_OPT,
@@ -20,6 +20,7 @@ from annal.cli._common import (
     console,
     load_from_cli,
     sub_app,
+    wrote,
 )
 from annal.data import dataset_info, list_datasets, plot_label_distribution
 
@@ -37,7 +38,11 @@ def info(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the statistics as JSON."),
 ) -> None:
-    """Rows, classes, class counts, imbalance ratio, class entropy and drop counts."""
+    """Describe a dataset: class counts, imbalance, entropy, drops.
+
+    Rows, classes, class counts and shares, imbalance ratio (largest/smallest), normalised
+    class entropy, and how many rows each cleaning step dropped.
+    """
     ds = load_from_cli(
         source, data_root, no_clean, label_policy, text_col, label_col, min_class_size
     )
@@ -63,11 +68,14 @@ def info(
         table.add_row(escape(label), str(count), f"{100 * count / total:.2f}%")
     console.print(table)
     if plot is not None:
-        console.print(f"label distribution written to {plot}")
+        wrote(plot)
 
 
 def list_(data_root: Path | None = DATA_ROOT_OPT) -> None:
-    """Datasets under the data root, with rows, classes and precomputed embeddings."""
+    """List the datasets under the data root.
+
+    One line each: rows, classes and the precomputed embeddings found in its folder.
+    """
     summaries = list_datasets(data_root)
     table = Table(title=f"datasets in {summaries[0].folder.parent if summaries else data_root}")
     for name, justify in (("name", "left"), ("rows", "right"), ("classes", "right")):

@@ -9,7 +9,8 @@ import numpy as np
 import typer
 
 from annal._io import atomic_write
-from annal.cli._common import (
+from annal.cli.options import (
+    CACHE_HELP,
     DATA_ROOT_OPT,
     LABEL_COL_OPT,
     MIN_CLASS_OPT,
@@ -19,8 +20,12 @@ from annal.cli._common import (
     TEXT_COL_OPT,
     console,
     load_from_cli,
+    model_opt,
+    wrote,
 )
-from annal.embed import embed_dataset, precomputed_path
+from annal.embed.api import embed_dataset, embed_to_file, embedding_source
+from annal.embed.writer import BACKENDS, CHUNK_ROWS, DTYPES
+from annal.errors import AnnalError
 
 
 def embed(
@@ -28,12 +33,7 @@ def embed(
     out: Path = typer.Option(
         ..., "--out", help="Output .npy file (float32, one row per kept row)."
     ),
-    model: str | None = typer.Option(
-        None,
-        "--model",
-        help="Encoder spec (minilm, tfidf?dim=256, a model folder, a hub name) or a .npy "
-        "file; default: the folder's minilm.npy if present, else minilm.",
-    ),
+    model: str | None = model_opt(),
     data_root: Path | None = DATA_ROOT_OPT,
     no_clean: bool = NO_CLEAN_OPT,
     label_policy: str = POLICY_OPT,
@@ -43,26 +43,79 @@ def embed(
     ids_out: Path | None = typer.Option(
         None, "--ids-out", help="Also write the source row ids (int64 .npy) of the rows."
     ),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the cache."),
+    no_cache: bool = typer.Option(
+        False, "--no-cache", help=f"Do not read or write the cache. {CACHE_HELP}"
+    ),
+    chunk_size: int = typer.Option(
+        CHUNK_ROWS,
+        "--chunk-size",
+        min=1,
+        help="Outputs of more rows are written chunk by chunk to a memory-mapped file, "
+        "resumable after a crash (rerun the same command).",
+    ),
+    dtype: str = typer.Option(
+        "auto",
+        "--dtype",
+        help="Output type; auto is float16 for chunked outputs. One of: auto, float16, float32.",
+    ),
+    backend: str = typer.Option(
+        "local",
+        "--backend",
+        help="Where chunks are encoded (ray: as Ray tasks). One of: local, ray.",
+    ),
+    address: str | None = typer.Option(
+        None,
+        "--address",
+        help="Ray cluster address. Default: start a local Ray.",
+        show_default=False,
+    ),
 ) -> None:
-    """Embed a dataset's texts and write the vectors to a .npy file."""
+    """Embed a dataset's texts and write the vectors to a .npy file.
+
+    Says where the vectors came from: a precomputed file, the cache, or the encoder. Outputs
+    larger than --chunk-size rows are written in chunks to a float16 memory-mapped file, with a
+    progress bar and ETA; rerunning after a crash continues from the last finished chunk.
+    """
+    if dtype not in ("auto", *DTYPES):
+        raise AnnalError(f"--dtype must be auto, float16 or float32, got {dtype!r}")
+    if backend not in BACKENDS:
+        raise AnnalError(f"--backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
     ds = load_from_cli(
         source, data_root, no_clean, label_policy, text_col, label_col, min_class_size
     )
-    pre = precomputed_path(ds, model)
+    source_text = embedding_source(ds, model, cache=not no_cache)
     start = time.perf_counter()
-    vectors = embed_dataset(ds, model, cache=not no_cache, progress=True)
+    chunked = len(ds) > chunk_size or backend == "ray"
+    if chunked:
+        written = np.dtype("float16" if dtype == "auto" else dtype)
+        embed_to_file(
+            ds,
+            model,
+            out,
+            chunk_rows=chunk_size,
+            dtype=written.name,
+            backend=backend,
+            address=address,
+            cache=not no_cache,
+        )
+        shape = np.load(out, mmap_mode="r").shape
+    else:
+        written = np.dtype("float32" if dtype == "auto" else dtype)
+        vectors = embed_dataset(ds, model, cache=not no_cache, progress=True)
+        shape = vectors.shape
+        with atomic_write(out) as fh:
+            np.save(fh, vectors.astype(written, copy=False), allow_pickle=False)
     elapsed = time.perf_counter() - start
-    with atomic_write(out) as fh:
-        np.save(fh, vectors, allow_pickle=False)
     if ids_out is not None:
         with atomic_write(ids_out) as fh:
             np.save(fh, ds.ids, allow_pickle=False)
-    what = f"precomputed {pre}" if pre is not None else (model or "minilm")
     console.print(
-        f"wrote {out}: {vectors.shape[0]} x {vectors.shape[1]} float32 from {what} "
-        f"in {elapsed:.1f}s ({ds.report.dropped} of {ds.report.rows_read} rows dropped)"
+        f"{shape[0]} x {shape[1]} {written.name} from {source_text} in {elapsed:.1f} s "
+        f"({ds.report.dropped} of {ds.report.rows_read} rows dropped)"
     )
+    wrote(out)
+    if ids_out is not None:
+        wrote(ids_out)
 
 
 def register(app: typer.Typer) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from annal.index.backends import INDEX_BACKENDS
 from annal.index.base import VectorIndex, normalize_rows
-from annal.index.factory import make_index
+from annal.index.factory import load_index, make_index
 from annal.index.spec import BACKENDS, METRICS, IndexSpec, parse_spec
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "METRICS",
     "IndexSpec",
     "VectorIndex",
+    "load_index",
     "make_index",
     "normalize_rows",
     "parse_spec",
