@@ -19,9 +19,7 @@ of the ``sgd`` run, then the chosen one runs the whole protocol.
 from __future__ import annotations
 
 import argparse
-import csv
 import math
-import os
 import sys
 import time
 import warnings
@@ -35,6 +33,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 if str(BENCH_DIR) not in sys.path:
     sys.path.insert(0, str(BENCH_DIR))
 
+from common import append_csv  # noqa: E402
 from selection import RESULTS_DIR, shared_datasets_root  # noqa: E402
 
 END_TO_END_CSV = RESULTS_DIR / "end_to_end.csv"
@@ -340,19 +339,11 @@ def pick_fast(screens: list[Screen], reference_f1: float, tolerance: float = 0.0
 
 def append_results(results: list[E2EResult], path: Path = END_TO_END_CSV) -> None:
     """Append results to ``end_to_end.csv`` (header once); atomic replace."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    old = path.read_text() if path.exists() else ""
-    tmp = path.with_name(path.name + ".tmp")
-    names = list(E2EResult.__dataclass_fields__)
-    with tmp.open("w", newline="") as fh:
-        fh.write(old)
-        writer = csv.DictWriter(fh, fieldnames=names)
-        if not old:
-            writer.writeheader()
-        for r in results:
-            row = asdict(r)
-            writer.writerow({k: f"{v:.4f}" if isinstance(v, float) else v for k, v in row.items()})
-    os.replace(tmp, path)
+    rows = (
+        {k: f"{v:.4f}" if isinstance(v, float) else v for k, v in asdict(r).items()}
+        for r in results
+    )
+    append_csv(path, list(E2EResult.__dataclass_fields__), rows)
 
 
 def run_end_to_end(
