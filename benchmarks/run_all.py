@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -395,6 +396,10 @@ def write_report(
         )
     if notes_path.is_file():
         lines += ["", notes_path.read_text().rstrip(), ""]
+    # Sections other scripts write (``<!-- keep:NAME -->`` ... ``<!-- /keep:NAME -->``) stay.
+    old = path.read_text() if path.exists() else ""
+    kept = re.finditer(r"<!-- keep:([^ ]+) -->.*?<!-- /keep:\1 -->", old, re.S)
+    lines += [x for m in kept for x in ("", m.group(0))]
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text("\n".join(lines) + "\n")
     os.replace(tmp, path)

@@ -91,6 +91,7 @@ def test_early_stopping_and_epochs():
         ({"multi_class": "softmax"}, "multi_class must be 'ovr' or 'multinomial'"),
         ({"batch_size": True}, "batch_size must be an integer"),
         ({"step_batch": 0}, "step_batch must be a number > 0"),
+        ({"min_batch": 0}, "min_batch must be an integer >= 1"),
     ],
 )
 def test_bad_parameters_fail_when_built(params, message):
