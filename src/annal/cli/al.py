@@ -12,7 +12,6 @@ from rich import box
 from rich.live import Live
 from rich.table import Table
 
-from annal.cli import sub_app
 from annal.cli.options import (
     DATA_ROOT_OPT,
     LABEL_COL_OPT,
@@ -29,6 +28,7 @@ from annal.cli.options import (
     one_of,
     parse_params,
     strategy_names,
+    sub_app,
     wrote,
 )
 from annal.errors import AnnalError
@@ -197,6 +197,7 @@ def run(
         make_strategy,
         stratified_split,
     )
+    from annal.al.metrics import PER_CLASS_FIELDS, per_class_by_name
     from annal.al.pools import make_pool
     from annal.embed import embed_dataset
     from annal.experiments.config import ClassifierConfig
@@ -262,8 +263,7 @@ def run(
                 classifier=clf_label,
                 seed=seed,
                 n_selected=len(d["selected_ids"]),
-                recall_per_class=json.dumps(d["recall_per_class"]),
-                f1_per_class=json.dumps(d["f1_per_class"]),
+                **{f: json.dumps(per_class_by_name(d[f], ds.classes)) for f in PER_CLASS_FIELDS},
             )
             rows.append(row)
         with atomic_write(out) as fh:
