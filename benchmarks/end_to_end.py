@@ -529,10 +529,10 @@ def write_section(
 ) -> None:
     """Replace (or append) the section ``name`` of BENCHMARKS.md, atomically.
 
-    The section sits between ``<!-- keep:NAME -->`` and ``<!-- /keep:NAME -->``, which
+    The section sits between ``<!-- NAME:start -->`` and ``<!-- NAME:end -->``, which
     ``run_all.py`` carries over when it rewrites the file.
     """
-    begin, end = f"<!-- keep:{name} -->", f"<!-- /keep:{name} -->"
+    begin, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
     block = f"{begin}\n## {title}\n\n{body.rstrip()}\n{end}"
     text = path.read_text() if path.exists() else ""
     if begin in text and end in text:
