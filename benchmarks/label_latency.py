@@ -182,7 +182,15 @@ def run(rows: int, n_labels: int, workdir: Path, pause: float = 0.02, n_loads: i
             return len(got["items"])
 
         times: dict[str, list[float]] = {
-            k: [] for k in ("page html", "page load", "next item", "label write")
+            k: []
+            for k in (
+                "page html",
+                "page load",
+                "next item",
+                "label write",
+                "next item, store only",
+                "label write, store only",
+            )
         }
         # Warm up: the first labels, then wait for the trainer process's first model.
         while label_next("warmup", False) and json.loads(c.get("/api/stats"))["n_labelled"] < 20:
@@ -210,6 +218,17 @@ def run(rows: int, n_labels: int, workdir: Path, pause: float = 0.02, n_loads: i
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+    # The same operations without HTTP, in this process (the floor the server adds to).
+    from annal.label import Project
+
+    project = Project(folder)
+    for _ in range(20):
+        dt, items = timed(project.store.claim, "direct", 5)
+        times["next item, store only"].append(dt)
+        for item in items:
+            dt, _ = timed(project.store.label, item.id, labels[0])
+            times["label write, store only"].append(dt)
+    project.store.close()
     return {
         "times": times,
         "init_s": init_s,
@@ -270,7 +289,8 @@ def main(argv: list[str] | None = None) -> int:
                     " *page load* = the HTML, its script and style, and the first 5 rows (`POST"
                     " /api/next`); *next item* = claiming the next 5 rows (the page keeps a few rows"
                     " ahead, so the next text shows without a request); *label write* = one"
-                    " committed SQLite transaction and its response. Measured while the background"
+                    " committed SQLite transaction and its response; *store only*: the same calls on the"
+                    " project in the benchmark's process, without HTTP. Measured while the background"
                     f" trainer refitted every 10 labels ({result['fits']} fits);"
                     f" `annal label init` took {result['init_s']:.1f} s. Shared machine: load"
                     f" average (1 min) {loads} before/after.",

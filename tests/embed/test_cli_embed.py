@@ -99,3 +99,16 @@ def test_output_mode_follows_the_umask(csv, tmp_path, umask):
         os.umask(old)
     assert result.exit_code == 0, result.output
     assert out.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_progress_off_a_terminal_is_one_line_per_tenth(capsys):
+    """Off a terminal an encode reports each tenth once, as a plain line (no bar pieces),
+    and a resumed write starts from what was done."""
+    from annal.embed.progress import progress_bar
+
+    with progress_bar(True) as bar:
+        task = bar.add_task("encoding", total=200, completed=40)
+        for _ in range(16):
+            bar.advance(task, 10)
+    lines = capsys.readouterr().err.splitlines()
+    assert lines == [f"encoding: {p}% ({p * 2}/200)" for p in range(30, 101, 10)]

@@ -171,6 +171,31 @@ def test_resolved_protocol_fits_the_pool_or_is_refused(initial, budget, rounds, 
         assert abs(i - initial * n_pool) <= 1 or i == 1
 
 
+def test_strategy_pool_as_spec_or_name_params_and_its_key():
+    pooled = {
+        **BASE,
+        "strategies": [
+            {"name": "coreset", "pool": "seals?k=100&index=faiss:hnsw?M=32"},
+            {"name": "margin", "pool": {"name": "anchoral", "params": {"size": 500}}},
+            "margin",
+        ],
+    }
+    cfg = parse_config(pooled)
+    keys = list(cfg.strategies())
+    assert keys == [
+        "coreset@seals?k=100&index=faiss:hnsw?M=32",
+        "margin@anchoral?size=500",
+        "margin",
+    ]
+    assert parse_config(yaml.safe_load(cfg.to_yaml())) == cfg
+    # A strategy without a pool dumps (and so hashes) exactly as before pools existed.
+    plain = parse_config(BASE)
+    assert all("pool" not in s for s in plain.model_dump()["experiments"][0]["strategies"])
+    assert cfg.config_hash() != plain.config_hash()
+    with pytest.raises(AnnalError, match=r"strategies\[0\].pool.*unknown pool 'seal'"):
+        parse_config({**BASE, "strategies": [{"name": "margin", "pool": "seal"}]})
+
+
 def test_classifier_takes_parameters_and_they_change_the_hash():
     plain = parse_config({**BASE, "classifier": "sgd"})
     tuned = parse_config({**BASE, "classifier": {"name": "sgd", "params": {"epochs": 5}}})

@@ -1,5 +1,6 @@
 """Fixtures for labelling projects: a small real dataset, a project, a real server process.
 
+The ``browser`` fixture (Debian's Chromium through Playwright) is in tests/conftest.py.
 The dataset is a slice of ../shared/datasets/trec6 with its precomputed MiniLM vectors when the
 shared datasets are present, else annal's built-in demo texts with TF-IDF vectors, so the
 browser and server tests run on any machine (they never skip).
@@ -73,10 +74,8 @@ def data(tmp_path) -> LabelData:
     return make_data(tmp_path / "data")
 
 
-@pytest.fixture
-def project_dir(tmp_path, data) -> Path:
-    """A fresh project on ``data`` (retrain every 10 labels, batches of 10)."""
-    folder = tmp_path / "project"
+def make_project(folder: Path, data: LabelData) -> Path:
+    """A fresh project on ``data`` in ``folder`` (lda, retrain every 10 labels, batches of 10)."""
     init_project(
         folder,
         data.csv,
@@ -91,6 +90,18 @@ def project_dir(tmp_path, data) -> Path:
         classifier="lda",
     )
     return folder
+
+
+@pytest.fixture
+def project_dir(tmp_path, data) -> Path:
+    """A fresh project on ``data``."""
+    return make_project(tmp_path / "project", data)
+
+
+@pytest.fixture
+def new_project():
+    """``new_project(folder, data)`` -> a fresh project (see :func:`make_project`)."""
+    return make_project
 
 
 def free_port() -> int:
@@ -155,18 +166,6 @@ def server(project_dir):
     srv = Server(project_dir).start()
     yield srv
     srv.stop()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    """Headless Chromium (Debian's, driven by Playwright)."""
-    from playwright.sync_api import sync_playwright
-
-    executable = os.environ.get("ANNAL_CHROMIUM", "/usr/bin/chromium")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=executable, args=["--no-sandbox"])
-        yield b
-        b.close()
 
 
 @pytest.fixture

@@ -7,8 +7,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from annal.label import init_project
-
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOT = REPO_ROOT / "docs" / "label-page.png"
 SAVED = "document.getElementById('save-state').dataset.pending === '0'"
@@ -86,24 +84,11 @@ def test_keyboard_labelling_undo_kill9_restart(make_server, project_dir, data, b
     assert not errors
 
 
-def test_two_tabs_script_text_and_screenshot(tmp_path, data, make_server, browser):
+def test_two_tabs_script_text_and_screenshot(tmp_path, data, new_project, make_server, browser):
     frame = pd.read_csv(data.csv)
     frame.loc[0, "text"] = "<script>window.__pwned = 1</script><b>not bold</b>"
     frame.to_csv(data.csv, index=False)
-    folder = tmp_path / "proj2"
-    init_project(
-        folder,
-        data.csv,
-        text_col="text",
-        id_col="id",
-        labels=data.labels,
-        model=data.model,
-        progress=False,
-        batch=10,
-        initial=10,
-        retrain_every=10,
-        classifier="lda",
-    )
+    folder = new_project(tmp_path / "proj2", data)
     srv = make_server(folder)
     one, errors_one = open_page(browser, srv.url)
     two, errors_two = open_page(browser, srv.url)

@@ -24,6 +24,23 @@ def write_csv(path, **cols):
     return path
 
 
+def init(out, data, *extra, labels="a,b"):
+    """``annal label init`` of the small file with TF-IDF vectors and ``extra`` options."""
+    return cli(
+        "init",
+        out,
+        "--data",
+        data,
+        "--text-col",
+        "body",
+        "--model",
+        "tfidf?dim=4",
+        "--labels",
+        labels,
+        *extra,
+    )
+
+
 @pytest.fixture
 def small(tmp_path):
     path = write_csv(
@@ -37,25 +54,18 @@ def small(tmp_path):
 
 def test_init_imports_labels_and_keeps_every_row(tmp_path, small):
     out = tmp_path / "proj"
-    res = cli(
-        "init",
+    res = init(
         out,
-        "--data",
         small,
-        "--text-col",
-        "body",
         "--id-col",
         "id",
-        "--labels",
-        "pets,other,spam",
         "--label-col",
         "label",
-        "--model",
-        "tfidf?dim=4",
         "--initial",
         "2",
         "--init",
         "random",
+        labels="pets,other,spam",
     )
     assert res.exit_code == 0, res.output
     project = Project(out)
@@ -97,42 +107,16 @@ def test_init_refuses_non_empty_folder_without_force(tmp_path, small):
     out = tmp_path / "proj"
     out.mkdir()
     (out / "keep.txt").write_text("mine")
-    base = [
-        "init",
-        out,
-        "--data",
-        small,
-        "--text-col",
-        "body",
-        "--labels",
-        "a,b",
-        "--model",
-        "tfidf?dim=4",
-    ]
-    res = cli(*base)
+    res = init(out, small)
     assert res.exit_code == 2 and "not empty" in res.stderr
     assert (out / "keep.txt").read_text() == "mine"
-    assert cli(*base, "--force").exit_code == 0
+    assert init(out, small, "--force").exit_code == 0
     assert not (out / "keep.txt").exists() and (out / "project.db").is_file()
 
 
 def test_other_version_is_refused(tmp_path, small):
     out = tmp_path / "proj"
-    assert (
-        cli(
-            "init",
-            out,
-            "--data",
-            small,
-            "--text-col",
-            "body",
-            "--labels",
-            "a,b",
-            "--model",
-            "tfidf?dim=4",
-        ).exit_code
-        == 0
-    )
+    assert init(out, small).exit_code == 0
     store = Project(out).store
     store.con.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
     store.close()
@@ -145,42 +129,14 @@ def test_other_version_is_refused(tmp_path, small):
 
 def test_precomputed_vectors_must_match_the_rows(tmp_path, small):
     np.save(tmp_path / "v.npy", np.zeros((3, 8), dtype=np.float32))
-    res = cli(
-        "init",
-        tmp_path / "proj",
-        "--data",
-        small,
-        "--text-col",
-        "body",
-        "--labels",
-        "a,b",
-        "--model",
-        tmp_path / "v.npy",
-    )
+    res = init(tmp_path / "proj", small, "--model", tmp_path / "v.npy")
     assert res.exit_code == 2 and "3 embedding rows, but the data has 4 rows" in res.stderr
 
 
 def test_labels_status_and_export(tmp_path, small):
     out = tmp_path / "proj"
-    assert (
-        cli(
-            "init",
-            out,
-            "--data",
-            small,
-            "--text-col",
-            "body",
-            "--id-col",
-            "id",
-            "--labels",
-            "pets,other",
-            "--label-col",
-            "label",
-            "--model",
-            "tfidf?dim=4",
-        ).exit_code
-        == 0
-    )
+    res = init(out, small, "--id-col", "id", "--label-col", "label", labels="pets,other")
+    assert res.exit_code == 0, res.output
     store = Project(out).store
     store.label(2, "other", who="ann")
     res = cli("labels", out, "--add", "spam", "--rename", "pets=animals")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -24,6 +25,11 @@ def request(url, method="GET", body=None, token=None, headers=None):
             return resp.status, json.loads(resp.read() or b"null")
     except urllib.error.HTTPError as err:
         return err.code, json.loads(err.read() or b"null")
+
+
+def data_text(folder, item):
+    with sqlite3.connect(folder / "project.db") as con:
+        return con.execute("SELECT text FROM items WHERE id = ?", (item,)).fetchone()[0]
 
 
 def token_of(folder):
@@ -70,6 +76,21 @@ def test_writes_need_the_token_and_json_and_the_served_host(server, project_dir,
     status, body = request(url + "/api/label", "POST", write, token=token)
     assert status == 200 and body["stats"]["n_labelled"] == 1
     assert db_labels(project_dir) == {0: data.labels[0]}
+
+    # Search: substring, and a row's nearest neighbours through annal's index.
+    status, body = request(url + "/api/search?similar=0")
+    assert status == 200 and len(body["items"]) == 20 and 0 not in [i["id"] for i in body["items"]]
+    word = data_text(project_dir, 0).split()[0]
+    status, body = request(url + "/api/search?q=" + urllib.parse.quote(word.upper()))
+    assert body["items"] and all(word.lower() in i["text"].lower() for i in body["items"])
+    # Labels from the page: add one, rename one (its rows follow).
+    status, body = request(url + "/api/labels", "POST", {"add": "zz-new"}, token=token)
+    assert status == 200 and body["labels"] == [*data.labels, "zz-new"]
+    status, body = request(
+        url + "/api/labels", "POST", {"rename": data.labels[0], "to": "renamed"}, token=token
+    )
+    assert body["stats"]["histogram"]["renamed"] == 1
+    assert db_labels(project_dir) == {0: "renamed"}
 
 
 def test_two_clients_never_share_a_row_and_kill9_keeps_every_label(make_server, project_dir, data):

@@ -25,7 +25,7 @@ def demo():
     return X.astype(np.float32), y, names
 
 
-@pytest.mark.parametrize("strategy", ["margin", "random"])
+@pytest.mark.parametrize("strategy", ["margin", "random", "class-balanced"])
 def test_simulated_oracle_through_a_project_is_the_loop(tmp_path, demo, strategy):
     X, y, names = demo
     train, test = stratified_split(y, seed=0)

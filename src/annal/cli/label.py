@@ -10,11 +10,18 @@ from rich import box
 from rich.table import Table
 
 from annal.cli import print_warning, sub_app
-from annal.cli.al import parse_params
-from annal.cli.data import console
+from annal.cli.options import (
+    MODEL_HELP,
+    classifier_names,
+    console,
+    one_of,
+    parse_params,
+    strategy_names,
+    wrote,
+)
 from annal.errors import AnnalError
 
-DIR_ARG = typer.Argument(..., help="The project folder.")
+DIR_ARG = typer.Argument(..., metavar="FOLDER", help="The project folder.", show_default=False)
 
 
 def init(
@@ -26,24 +33,32 @@ def init(
     label_col: str | None = typer.Option(
         None, "--label-col", help="Column of labels already given (empty cells: unlabelled)."
     ),
-    strategy: str = typer.Option("margin", "--strategy", help="Query strategy once warmed up."),
-    param: list[str] = typer.Option(
-        [], "--param", help="Strategy parameter key=value (repeatable)."
+    strategy: str = typer.Option(
+        "margin", "--strategy", help=f"Query strategy once warmed up. {one_of(strategy_names())}"
+    ),
+    param: list[str] | None = typer.Option(
+        None, "--param", help="Strategy parameter key=value (repeatable)."
     ),
     init_: str = typer.Option(
-        "cluster-coverage", "--init", help="First batches: cluster-coverage or random."
+        "cluster-coverage",
+        "--init",
+        help="How the first batches are chosen. One of: cluster-coverage, random.",
     ),
-    classifier: str = typer.Option("sgd", "--classifier", help="sgd, lda, logreg, ..."),
-    model: str = typer.Option(
-        "minilm", "--model", help="Encoder spec (minilm, tfidf?dim=256, ...) or a .npy file."
+    classifier: str = typer.Option(
+        "sgd", "--classifier", help=f"Classifier. {one_of(classifier_names())}"
     ),
+    model: str = typer.Option("minilm", "--model", help=MODEL_HELP),
     batch: int = typer.Option(20, "--batch", min=1, help="Rows queued after each fit."),
     initial: int = typer.Option(30, "--initial", min=1, help="Rows in the first batch."),
     retrain_every: int = typer.Option(10, "--retrain-every", min=1, help="Labels between fits."),
     seed: int = typer.Option(0, "--seed", help="Seed of every random choice."),
     force: bool = typer.Option(False, "--force", help="Replace a non-empty project folder."),
 ) -> None:
-    """Make a labelling project from a data file (every row kept, embedded once)."""
+    """Make a labelling project from a data file.
+
+    Every row is kept (row i is item i) and embedded once; labels already in --label-col are
+    imported.
+    """
     from annal.label import init_project
 
     project = init_project(
@@ -56,7 +71,7 @@ def init(
         force=force,
         model=model,
         strategy=strategy,
-        strategy_params=parse_params(param),
+        strategy_params=parse_params(param or []),
         init=init_,
         classifier=classifier,
         batch=batch,
@@ -101,7 +116,7 @@ def _user() -> str:
 
 
 def status(folder: Path = DIR_ARG) -> None:
-    """Counts, class distribution, estimated F1 and stopping advice."""
+    """Show counts, class distribution, estimated F1 and stopping advice."""
     from annal.label import Project
     from annal.label.status import project_status
 
@@ -139,7 +154,10 @@ def export(
     folder: Path = DIR_ARG,
     out: Path = typer.Option(..., "--out", help="Output file."),
     fmt: str | None = typer.Option(
-        None, "--format", help="csv, jsonl or parquet (default: from the extension)."
+        None,
+        "--format",
+        help="File format. One of: csv, jsonl, parquet. Default: from the extension.",
+        show_default=False,
     ),
     predictions: bool = typer.Option(
         False, "--predictions", help="Every row, with the model's label and probability."
@@ -150,26 +168,30 @@ def export(
     from annal.label.export import export_project
 
     n = export_project(Project(folder), out, fmt=fmt, predictions=predictions)
-    console.print(f"wrote {n} rows to {out}")
+    console.print(f"{n} rows")
+    wrote(out)
 
 
 def labels(
     folder: Path = DIR_ARG,
-    add: list[str] = typer.Option([], "--add", help="Add a label (repeatable)."),
-    rename: list[str] = typer.Option(
-        [], "--rename", help="old=new: rename; if new exists, merge old into it (repeatable)."
+    add: list[str] | None = typer.Option(None, "--add", help="Add a label (repeatable)."),
+    rename: list[str] | None = typer.Option(
+        None, "--rename", help="Rename OLD=NEW; if NEW exists, merge OLD into it (repeatable)."
     ),
 ) -> None:
-    """List, add, rename or merge labels (renaming re-labels the label's rows)."""
+    """List, add, rename or merge labels.
+
+    Renaming re-labels the label's rows; renaming onto an existing label merges the two.
+    """
     from annal.label import Project
 
     store = Project(folder).store
-    for pair in rename:
+    for pair in rename or []:
         old, sep, new = pair.partition("=")
         if not sep or not old.strip() or not new.strip():
             raise AnnalError(f"--rename must look like old=new, got {pair!r}")
         store.rename_label(old.strip(), new.strip())
-    for name in add:
+    for name in add or []:
         store.add_label(name)
     for name, count in store.counts()["histogram"].items():
         console.print(f"{name}\t{count}")
@@ -177,7 +199,7 @@ def labels(
 
 def register(app: typer.Typer) -> None:
     """Add the ``label`` command group to the root app."""
-    group = sub_app("Label your own data: a local page with active learning and stopping advice.")
+    group = sub_app("Label your own data in a local page, with active learning.")
     group.command("init")(init)
     group.command("serve")(serve)
     group.command("status")(status)

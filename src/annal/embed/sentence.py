@@ -86,6 +86,10 @@ class SentenceTransformerEncoder:
     (and computing its cache key) is free.
     """
 
+    #: Each text's vector depends on that text alone, so a corpus can be encoded in chunks
+    #: (resumably, or as Ray tasks) with the same result.
+    row_independent = True
+
     def __init__(
         self,
         model: str = DEFAULT_MODEL,

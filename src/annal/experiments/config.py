@@ -22,7 +22,15 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from annal.al.models import CLASSIFIERS
 from annal.al.registry import INITIALIZERS, STRATEGIES
@@ -113,11 +121,42 @@ class ProtocolConfig(_Strict):
 
 
 class StrategyConfig(_Strict):
-    """A sampling strategy with its parameters; ``label`` names it in results."""
+    """A sampling strategy with its parameters; ``label`` names it in results.
+
+    ``pool`` narrows where it looks each round: a pool spec (``seals?k=100&index=faiss:hnsw``)
+    or ``{name, params}``; see :mod:`annal.al.pools`. Without a label, a pooled strategy is
+    named ``<strategy>@<pool spec>`` in results.
+    """
 
     name: str
     params: dict[str, Any] = Field(default_factory=dict)
     label: str | None = None
+    pool: str | None = None
+
+    @field_validator("pool", mode="before")
+    @classmethod
+    def _pool_spec(cls, v: Any) -> Any:
+        if v is None:
+            return None
+        from annal.al.pools import make_pool, pool_spec
+
+        if isinstance(v, dict):
+            extra = sorted(set(v) - {"name", "params"})
+            if extra or "name" not in v:
+                raise ValueError("a pool is a spec string or {name, params}")
+            return pool_spec(make_pool(str(v["name"]), **dict(v.get("params") or {})))
+        if not isinstance(v, str):
+            raise ValueError("a pool is a spec string or {name, params}")
+        make_pool(v)
+        return v
+
+    @model_serializer(mode="wrap")
+    def _drop_unset_pool(self, handler: Any) -> dict[str, Any]:
+        # Configs without a pool dump (and hash) exactly as before pools existed.
+        data = handler(self)
+        if data.get("pool") is None:
+            data.pop("pool", None)
+        return data
 
     @field_validator("name")
     @classmethod
@@ -128,8 +167,10 @@ class StrategyConfig(_Strict):
 
     @property
     def key(self) -> str:
-        """The strategy's name in results (``label`` if given, else ``name``)."""
-        return self.label or self.name
+        """The strategy's name in results (``label``, else ``name`` plus ``@pool`` if any)."""
+        if self.label:
+            return self.label
+        return self.name if self.pool is None else f"{self.name}@{self.pool}"
 
 
 class ClassifierConfig(_Strict):
@@ -238,7 +279,7 @@ class Config(_Strict):
         for i, exp in enumerate(self.experiments):
             for j, s in enumerate(exp.strategies):
                 prev = seen.setdefault(s.key, s)
-                if prev.name != s.name or prev.params != s.params:
+                if prev.name != s.name or prev.params != s.params or prev.pool != s.pool:
                     raise ValueError(
                         f"experiments[{i}].strategies[{j}]: label {s.key!r} is used for two "
                         "different strategies; give one a distinct label"

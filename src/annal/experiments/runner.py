@@ -379,6 +379,7 @@ def _execute(
             n_classes=len(prep.classes),
             resume=stored,
             threads=executor.threads,
+            pool=strat.pool,
         )
         tasks.append((task, cell.dataset))
     n_rounds = sum(max(0, expected[k] - seen[k]) for k in expected)

@@ -59,6 +59,8 @@ class CellTask:
         Size of the dataset's class list.
     threads : int
         BLAS/OpenMP threads this worker may use.
+    pool : str, optional
+        Candidate-pool spec (``None``: the whole pool).
     """
 
     cell: str
@@ -78,6 +80,7 @@ class CellTask:
     n_classes: int
     resume: list[dict[str, Any]] = field(default_factory=list)
     threads: int = 1
+    pool: str | None = None
     sequential: bool = False
 
 
@@ -142,6 +145,7 @@ def _run(task: CellTask, data: dict[str, Any] | str, sink: Sink) -> None:
         rounds=task.rounds,
         seed=task.seed,
         warm_start=task.warm_start,
+        pool=task.pool,
         sequential=task.sequential,
     )
     loop.run(

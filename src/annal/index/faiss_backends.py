@@ -112,6 +112,23 @@ class FaissIndex(VectorIndex):
         except RuntimeError as exc:
             raise AnnalError(f"{self.spec}: faiss cannot remove from this index ({exc})") from None
 
+    def _save(self, fh) -> None:
+        faiss = import_faiss()
+        index = self._index
+        if self.params.get("device", "cpu") == "gpu":
+            index = faiss.index_gpu_to_cpu(index)
+        writer = faiss.PyCallbackIOWriter(fh.write)  # streams: no in-memory copy of the index
+        faiss.write_index(index, writer)
+        del writer
+
+    def _load(self, path: str, ids: np.ndarray) -> None:
+        faiss = import_faiss()
+        self._index = self._to_device(faiss.read_index(path))
+        self._loaded()
+
+    def _loaded(self) -> None:
+        """Re-attach handles to inner structures after :meth:`_load`."""
+
     def _memory_bytes(self) -> int:
         faiss = import_faiss()
         index = self._index
@@ -186,6 +203,9 @@ class FaissHNSWIndex(FaissIndex):
         self._hnsw = faiss.IndexHNSWFlat(dim, self.params["M"], self._metric_type())
         self._hnsw.hnsw.efConstruction = self.params["efConstruction"]
         return faiss.IndexIDMap2(self._hnsw)
+
+    def _loaded(self) -> None:
+        self._hnsw = import_faiss().downcast_index(self._index.index)
 
     def _prepare_search(self, k: int) -> None:
         self._hnsw.hnsw.efSearch = max(self.params["efSearch"], k)

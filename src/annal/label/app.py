@@ -44,6 +44,9 @@ STATIC = Path(__file__).parent / "static"
 #: Rows a tab asks for at a time.
 BATCH_FETCH = 5
 SEARCH_LIMIT = 20
+#: The index behind "similar": exact cosine search with FAISS (annal's ``exact`` backend imports
+#: torch on first use, seconds the page would wait).
+SIMILAR_INDEX = "faiss:flat?metric=cosine"
 
 _templates = Environment(
     loader=PackageLoader("annal.label", "templates"),
@@ -93,16 +96,14 @@ class LabelApp:
         }
 
     def similar(self, item: int, limit: int) -> list:
-        """Rows nearest to row ``item`` (cosine, exact), the row itself left out."""
+        """Rows nearest to row ``item`` (:data:`SIMILAR_INDEX`), the row itself left out."""
         import numpy as np
 
         from annal.index import make_index
 
         if self._index is None:
             X = self.project.vectors
-            self._index = make_index("exact?metric=cosine").build(
-                X, np.arange(len(X), dtype=np.int64)
-            )
+            self._index = make_index(SIMILAR_INDEX).build(X, np.arange(len(X), dtype=np.int64))
         X = self.project.vectors
         if not 0 <= item < len(X):
             raise AnnalError(f"no row with id {item}")

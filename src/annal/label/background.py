@@ -5,7 +5,7 @@ be woken (:meth:`BackgroundTrainer.poke`, after every write from the page) and t
 :meth:`annal.label.trainer.Trainer.step` while a fit is due
 (:func:`annal.label.trainer.fit_due`). Both processes share only the project folder: the trainer
 reads labels from the store and writes the round, the queue and ``predictions.npz``. It runs at
-a lower CPU priority (``nice`` 10) than the server, whose requests come first. The trainer
+a lower CPU priority (``nice`` 5) than the server, whose requests come first. The trainer
 process ends with the server, also when the server is killed (it checks its parent every
 second). A failed fit is logged and its message kept in the store's ``trainer_error`` meta key,
 which the page shows.
@@ -28,7 +28,7 @@ def _fit_loop(folder: str, wake, stop, busy, force, parent: int) -> None:
     from annal.label.trainer import Trainer, fit_due
 
     try:
-        os.nice(10)  # the page's requests come first; fits take the spare CPU
+        os.nice(5)  # the page's requests come first; fits take the spare CPU
     except OSError:
         pass
     project = Project(folder)

@@ -128,6 +128,8 @@ class Trainer:
 
         candidates = ~labelled & ~blocked
         if phase == "strategy":
+            y_known = np.full(n, -1, dtype=np.int64)  # what the person has said so far
+            y_known[snap.labelled_ids] = snap.y
             strategy = make_strategy(cfg.strategy, **cfg.strategy_params)
             state = PoolState(
                 X,
@@ -138,6 +140,7 @@ class Trainer:
                 round=r,
                 unit=self.unit,
                 excluded=blocked & ~labelled,
+                labels=y_known,
             )
             budget = min(cfg.batch, int(candidates.sum()))
             queue = (

@@ -29,6 +29,8 @@ class ReportPaths:
     markdown: Path
     html: Path
     figures: Path
+    #: The Summary's sentence: which strategy won, by how much, how sure that is.
+    headline: str = ""
 
 
 def _baseline_init(config: Config) -> str:
@@ -278,4 +280,5 @@ def make_report(run_dir: str | Path, baseline: str | None = None) -> ReportPaths
     md, page = run_dir / "report.md", run_dir / "report.html"
     atomic_write_text(md, doc.to_markdown("figures"))
     atomic_write_text(page, doc.to_html())
-    return ReportPaths(md, page, fig_dir)
+    lead = next((b[1] for b in doc.blocks if b[0] == "p" and b[2] == "lead"), "")
+    return ReportPaths(md, page, fig_dir, lead)
