@@ -12,7 +12,6 @@ from rich import box
 from rich.live import Live
 from rich.table import Table
 
-from annal.cli import sub_app
 from annal.cli.options import (
     DATA_ROOT_OPT,
     LABEL_COL_OPT,
@@ -29,6 +28,7 @@ from annal.cli.options import (
     one_of,
     parse_params,
     strategy_names,
+    sub_app,
     wrote,
 )
 from annal.errors import AnnalError
