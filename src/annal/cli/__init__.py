@@ -7,12 +7,15 @@ every command is one call into a module usable without the CLI. A user error
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 from rich.console import Console
 from rich.text import Text
 from typer._click import exceptions as click_errors
 from typer.core import TyperGroup
 
+from annal._io import check_output_dir, check_output_path, table_format
 from annal.errors import AnnalError
 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -26,6 +29,28 @@ def print_error(message: object) -> None:
 def print_warning(message: object) -> None:
     """``warning: <message>`` on stderr, one line, never rendered as markup."""
     err_console.print(Text("warning:", style="yellow"), Text(" ".join(str(message).split())))
+
+
+def output_file(param: typer.CallbackParam, value: Path | None) -> Path | None:
+    """Option callback: an output file path must be writable, checked before any work."""
+    if value is not None:
+        check_output_path(value, what=param.opts[0])
+    return value
+
+
+def output_table(param: typer.CallbackParam, value: Path | None) -> Path | None:
+    """Option callback: an output table path must be writable and name a known format."""
+    if value is not None:
+        check_output_path(value, what=param.opts[0])
+        table_format(value, what=param.opts[0])
+    return value
+
+
+def output_dir(param: typer.CallbackParam, value: Path | None) -> Path | None:
+    """Option callback: an output folder must be (or can be made) a writable directory."""
+    if value is not None:
+        check_output_dir(value, what=param.opts[0])
+    return value
 
 
 class AnnalGroup(TyperGroup):

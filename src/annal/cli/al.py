@@ -13,7 +13,7 @@ from rich import box
 from rich.live import Live
 from rich.table import Table
 
-from annal.cli import sub_app
+from annal.cli import output_table, print_warning, sub_app
 from annal.cli.data import (
     DATA_ROOT_OPT,
     LABEL_COL_OPT,
@@ -36,6 +36,8 @@ def parse_params(pairs: list[str]) -> dict:
         key, sep, text = pair.partition("=")
         if not sep or not key.strip():
             raise AnnalError(f"--param must look like key=value, got {pair!r}")
+        if key.strip() in params:
+            raise AnnalError(f"--param {key.strip()} is given twice; give each parameter once")
         try:
             value = yaml.safe_load(text)
         except yaml.YAMLError:
@@ -121,13 +123,18 @@ def run(
         min=1,
         help="Unlabelled rows the stopping criteria watch (random, fixed per seed).",
     ),
-    out: Path | None = typer.Option(None, "--out", help="Write the per-round table as CSV."),
+    out: Path | None = typer.Option(
+        None,
+        "--out",
+        callback=output_table,
+        help="Write the per-round table (.csv, .tsv or .parquet, by the suffix).",
+    ),
     data_root: Path | None = DATA_ROOT_OPT,
     text_col: list[str] = TEXT_COL_OPT,
     label_col: str = LABEL_COL_OPT,
 ) -> None:
     """Run active learning on a dataset and print one row per round."""
-    from annal._io import atomic_write
+    from annal._io import write_table
     from annal.al import ActiveLearningLoop, RoundRecord, make_strategy, stratified_split
     from annal.embed import embed_dataset
 
@@ -136,8 +143,17 @@ def run(
     X = embed_dataset(ds, model, progress=True)
     y = np.asarray(ds.y, dtype=np.int64)
     train, test = stratified_split(y, test_size=test_size, seed=seed)
-    if initial > len(train):
-        raise AnnalError(f"--initial {initial} exceeds the pool of {len(train)} rows")
+    if initial + budget > len(train):
+        raise AnnalError(
+            f"--initial {initial} + --budget {budget} exceeds the pool of {len(train)} rows "
+            f"of {ds.name}: not one round fits"
+        )
+    if initial + budget * rounds > len(train):
+        fits = (len(train) - initial) // budget
+        print_warning(
+            f"the pool of {len(train)} rows runs out after {fits} of {rounds} rounds "
+            f"(--initial {initial}, --budget {budget})"
+        )
     loop = ActiveLearningLoop(
         chosen,
         classifier=classifier,
@@ -189,8 +205,7 @@ def run(
                 f1_per_class=json.dumps(d["f1_per_class"]),
             )
             rows.append(row)
-        with atomic_write(out) as fh:
-            pd.DataFrame(rows).to_csv(fh, index=False)
+        write_table(pd.DataFrame(rows), out)
         console.print(f"wrote {out}")
 
 

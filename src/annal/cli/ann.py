@@ -9,8 +9,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from annal._io import check_output_dir
 from annal.bench.run import DEFAULT_KS
+from annal.cli import output_dir
 from annal.errors import AnnalError
 
 console = Console(highlight=False, soft_wrap=True)
@@ -42,7 +42,7 @@ def ann_bench(
         0, "--seed", min=0, max=2**32 - 1, help="Seed of the query/base split."
     ),
     out: Path | None = typer.Option(
-        None, "--out", help="Write results.csv, results.json and plots here."
+        None, "--out", callback=output_dir, help="Write results.csv, results.json and plots here."
     ),
     data_root: Path | None = typer.Option(
         None, "--data-root", help="Folder of dataset folders (default $ANNAL_DATA_ROOT)."
@@ -68,8 +68,6 @@ def ann_bench(
     for spec in specs:
         parse_spec(spec)
     ks = parse_ints(k, "--k")
-    if out is not None:
-        check_output_dir(out, what="--out")
     thread_counts = parse_ints(threads, "--threads") if threads else None
     started = time.perf_counter()
     name, vectors = load_vectors(source, data_root=data_root, model=model, progress=progress)

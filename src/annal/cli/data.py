@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from annal.cli import print_warning, sub_app
+from annal.cli import output_file, print_warning, sub_app
 from annal.data import dataset_info, list_datasets, load_dataset, plot_label_distribution
 from annal.data.dataset import Dataset
 from annal.data.labels import POLICIES
@@ -76,7 +76,10 @@ def info(
     label_col: str = LABEL_COL_OPT,
     min_class_size: int = MIN_CLASS_OPT,
     plot: Path | None = typer.Option(
-        None, "--plot", help="Also draw the label distribution to this image file."
+        None,
+        "--plot",
+        callback=output_file,
+        help="Also draw the label distribution to this image file.",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the statistics as JSON."),
 ) -> None:

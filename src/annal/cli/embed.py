@@ -9,6 +9,7 @@ import numpy as np
 import typer
 
 from annal._io import atomic_write
+from annal.cli import output_file
 from annal.cli.data import (
     DATA_ROOT_OPT,
     LABEL_COL_OPT,
@@ -26,7 +27,7 @@ from annal.embed import embed_dataset, precomputed_path
 def embed(
     source: str = SOURCE_ARG,
     out: Path = typer.Option(
-        ..., "--out", help="Output .npy file (float32, one row per kept row)."
+        ..., "--out", callback=output_file, help="Output .npy file (float32, one row per kept row)."
     ),
     model: str | None = typer.Option(
         None,
@@ -41,7 +42,10 @@ def embed(
     label_col: str = LABEL_COL_OPT,
     min_class_size: int = MIN_CLASS_OPT,
     ids_out: Path | None = typer.Option(
-        None, "--ids-out", help="Also write the source row ids (int64 .npy) of the rows."
+        None,
+        "--ids-out",
+        callback=output_file,
+        help="Also write the source row ids (int64 .npy) of the rows.",
     ),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the cache."),
 ) -> None:

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from annal.cli import sub_app
+from annal.cli import output_dir, sub_app
 
 console = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -35,7 +35,9 @@ def _finish(summary, out: Path) -> None:
 
 def experiment_run(
     config: str = typer.Argument(..., help="YAML config file or preset name (paper)"),
-    out: Path = typer.Option(None, "--out", help="run directory (default runs/<config name>)"),
+    out: Path = typer.Option(
+        None, "--out", callback=output_dir, help="run directory (default runs/<config name>)"
+    ),
     jobs: int = typer.Option(2, "--jobs", "-j", help=JOBS_HELP),
     backend: str = typer.Option("local", "--backend", help="local | ray"),
     address: str = typer.Option(None, "--address", help="Ray cluster address (--backend ray)"),
@@ -83,7 +85,9 @@ def report(run_dir: Path = typer.Argument(..., help="run directory")) -> None:
 def reproduce(
     data_root: Path = typer.Option(None, "--data-root", help="folder of dataset folders"),
     seeds: int = typer.Option(3, "--seeds", min=1, help="seeds 0..N-1"),
-    out: Path = typer.Option(Path("runs/paper"), "--out", help="run directory"),
+    out: Path = typer.Option(
+        Path("runs/paper"), "--out", callback=output_dir, help="run directory"
+    ),
     jobs: int = typer.Option(2, "--jobs", "-j", help=JOBS_HELP),
     datasets: str = typer.Option(None, "--datasets", help="comma-separated subset of datasets"),
     rounds: int = typer.Option(None, "--rounds", min=1, help="override the 20 rounds"),
