@@ -1,5 +1,5 @@
 """``make demo`` (``python -m annal.demo``): a small grid on the built-in demo dataset, then
-the report. A few strategies, 2 seeds; a few minutes at most on 2 cores, no data files and no
+the report. A few strategies, 5 seeds; about a minute on 2 quiet cores, no data files and no
 network needed. Re-running resumes (and then only rewrites the report)."""
 
 from __future__ import annotations

@@ -31,7 +31,8 @@ def make_state(X, y, labelled_rows, *, n_classes=None, ids=None, round=0):
     else:
         model = None
     ids = np.arange(100, 100 + len(X), dtype=np.int64) if ids is None else ids
-    return PoolState(X, ids, labelled, model=model, n_classes=n_classes, round=round)
+    labels = np.where(labelled, y, -1)
+    return PoolState(X, ids, labelled, model=model, n_classes=n_classes, round=round, labels=labels)
 
 
 @pytest.fixture(scope="session")

@@ -28,6 +28,18 @@ def normalize_rows(X: np.ndarray) -> np.ndarray:
     return X / norms
 
 
+def fingerprint(X: np.ndarray) -> tuple:
+    """A key that changes with the contents of ``X``: shape, dtype and a 128-bit digest.
+
+    Strategies that cache work depending only on the embeddings (a k-means of the pool, a
+    neighbour graph) key it with this, so a cached result is exactly a recomputed one.
+    """
+    import hashlib
+
+    X = np.ascontiguousarray(X)
+    return (X.shape, str(X.dtype), hashlib.blake2b(X.tobytes(), digest_size=16).hexdigest())
+
+
 def _block_rows(m: int) -> int:
     return max(256, _BLOCK_ELEMS // max(m, 1))
 

@@ -22,6 +22,7 @@ def kmeans(
     tol: float = 1e-4,
     max_points_per_centroid: int | None = None,
     return_distances: bool = False,
+    weights: np.ndarray | None = None,
 ) -> tuple[np.ndarray, ...]:
     """Cluster the rows of ``X``.
 
@@ -48,6 +49,8 @@ def kmeans(
         64 about halves the k-means time at 25k rows and ~170 centroids.
     return_distances : bool
         Also return every row's squared Euclidean distance to its centroid.
+    weights : np.ndarray of float, shape (n,), optional
+        Weight of every row in the centroid updates (weighted k-means); default all 1.
 
     Returns
     -------
@@ -60,6 +63,7 @@ def kmeans(
     X = as_float32(X)
     k = max(1, min(int(k), len(X)))
     init = None if init_centroids is None else as_float32(init_centroids)[:k]
+    w = None if weights is None else as_float32(weights)
     if init is not None and len(init) < k:
         raise AnnalError(f"k-means needs {k} initial centroids, got {len(init)}")
     if max_points_per_centroid is not None and backend != "faiss":
@@ -88,7 +92,7 @@ def kmeans(
                 min_points_per_centroid=1,
                 **extra,
             )
-            km.train(X, init_centroids=centroids)
+            km.train(X, weights=w, init_centroids=centroids)
             centroids, done = km.centroids, done + step
             obj = np.asarray(km.obj, dtype=np.float64)
             if len(obj) >= 2 and obj[-2] - obj[-1] <= tol * abs(obj[-1]):
@@ -105,7 +109,7 @@ def kmeans(
             n_init=1,
             random_state=int(seed) % (2**32),
             init="k-means++" if init is None else init,
-        ).fit(X)
+        ).fit(X, sample_weight=w)
         centroids, labels = as_float32(km.cluster_centers_), km.labels_.astype(np.int64)
         if not return_distances:
             return centroids, labels

@@ -72,10 +72,12 @@ class SimulatedOracle:
     def __init__(self, ids: np.ndarray, y: np.ndarray) -> None:
         self.ids = np.asarray(ids, dtype=np.int64)
         self.y = np.asarray(y, dtype=np.int64)
+        # Sorted once: a sequential strategy asks row by row, hundreds of times a round.
+        self._sorter = np.argsort(self.ids, kind="stable")
 
     def __call__(self, ids: np.ndarray) -> np.ndarray:
         """Labels of ``ids``."""
-        return self.y[_positions(self.ids, ids)]
+        return self.y[_positions(self.ids, ids, sorter=self._sorter)]
 
 
 @dataclass
@@ -133,10 +135,11 @@ class RoundRecord:
         return cls(**{k: v for k, v in data.items() if k in names})
 
 
-def _positions(ids: np.ndarray, query: np.ndarray) -> np.ndarray:
+def _positions(ids: np.ndarray, query: np.ndarray, sorter: np.ndarray | None = None) -> np.ndarray:
     """Row positions of ``query`` ids in ``ids``; unknown ids are an AnnalError."""
     query = np.asarray(query, dtype=np.int64)
-    sorter = np.argsort(ids, kind="stable")
+    if sorter is None:
+        sorter = np.argsort(ids, kind="stable")
     at = np.searchsorted(ids, query, sorter=sorter)
     at = np.minimum(at, len(ids) - 1)
     pos = sorter[at]
@@ -183,6 +186,10 @@ class ActiveLearningLoop:
     warm_start : bool
         Start each round's fit from the previous round's coefficients (SGD only). Off by
         default: a fresh fit each round is the correct protocol.
+    sequential : bool
+        Sequential mode: strategies may ask the oracle row by row inside a round (``state.ask``)
+        and use those labels for the rest of the batch (GALAXY, DIRECT); each row is asked
+        once. Off: every strategy picks the whole batch blind (their batch variants).
     stopping : sequence of str or StoppingCriterion
         Stopping criteria to observe each round (names from :func:`annal.al.make_stopping`, or
         criteria); default all of them with their published defaults; ``()`` observes none.
@@ -203,6 +210,7 @@ class ActiveLearningLoop:
         rounds: int = 20,
         seed: int = 0,
         warm_start: bool = False,
+        sequential: bool = False,
         stopping: Sequence[str | StoppingCriterion] = tuple(STOPPING),
         stop_set_size: int = DEFAULT_STOP_SET_SIZE,
     ) -> None:
@@ -214,6 +222,7 @@ class ActiveLearningLoop:
         self.rounds = rounds
         self.seed = seed
         self.warm_start = warm_start
+        self.sequential = sequential
         self.stopping = stopping
         self.stop_set_size = stop_set_size
 
@@ -222,6 +231,7 @@ class ActiveLearningLoop:
             f"ActiveLearningLoop({self.strategy!r}, classifier={self.classifier!r}, "
             f"init={self.init!r}, initial={self.initial}, budget={self.budget}, "
             f"rounds={self.rounds}, seed={self.seed}, warm_start={self.warm_start}, "
+            f"sequential={self.sequential}, "
             f"stopping={self.stopping!r}, stop_set_size={self.stop_set_size})"
         )
 
@@ -304,14 +314,30 @@ class ActiveLearningLoop:
             initial_ids = self.initial_ids(X, ids, n_classes=n_classes, y_pool=y_pool)
         labelled = np.zeros(n, dtype=bool)
         y_known = np.full(n, -1, dtype=np.int64)
+        sorter = np.argsort(ids, kind="stable")
+        asked: dict[int, int] = {}  # sequential mode: answers given inside the current round
+
+        def ask(new_ids: np.ndarray) -> np.ndarray:
+            new_ids = np.asarray(new_ids, dtype=np.int64)
+            answers = np.asarray(oracle(new_ids), dtype=np.int64)
+            if answers.shape != new_ids.shape or ((answers < 0) | (answers >= n_classes)).any():
+                raise AnnalError("the oracle must answer one class code in [0, n_classes) per id")
+            return answers
+
+        def ask_once(new_ids: np.ndarray) -> np.ndarray:
+            new_ids = np.asarray(new_ids, dtype=np.int64)
+            _positions(ids, new_ids, sorter=sorter)  # unknown ids fail before the oracle
+            todo = np.array([i for i in new_ids.tolist() if i not in asked], dtype=np.int64)
+            if len(todo):
+                asked.update(zip(todo.tolist(), ask(todo).tolist(), strict=True))
+            return np.array([asked[i] for i in new_ids.tolist()], dtype=np.int64)
 
         def label(new_ids: np.ndarray) -> None:
-            pos = _positions(ids, new_ids)
-            answers = np.asarray(oracle(np.asarray(new_ids, dtype=np.int64)), dtype=np.int64)
-            if answers.shape != pos.shape or ((answers < 0) | (answers >= n_classes)).any():
-                raise AnnalError("the oracle must answer one class code in [0, n_classes) per id")
+            pos = _positions(ids, new_ids, sorter=sorter)
+            answers = ask_once(new_ids) if asked else ask(new_ids)
             labelled[pos] = True
             y_known[pos] = answers
+            asked.clear()
 
         label(initial_ids)
         criteria = self._criteria()
@@ -344,7 +370,15 @@ class ActiveLearningLoop:
             query_s = 0.0
             if r < self.rounds:
                 state = PoolState(
-                    X, ids, labelled, model=model, n_classes=n_classes, round=r, unit=unit
+                    X,
+                    ids,
+                    labelled,
+                    model=model,
+                    n_classes=n_classes,
+                    round=r,
+                    unit=unit,
+                    labels=y_known,
+                    oracle=ask_once if self.sequential else None,
                 )
                 t0 = time.perf_counter()
                 selected = strategy.select(

@@ -20,11 +20,21 @@ from annal.al.init import (
 from annal.al.strategies import STRATEGY_CLASSES
 from annal.al.strategies.base import Strategy
 from annal.al.strategies.combined import CombinedSampling
+from annal.al.strategies.probcover import ProbCoverInit
+from annal.al.strategies.typiclust import TypiClustInit
 from annal.errors import AnnalError
 
 STRATEGIES: dict[str, type[Strategy]] = {cls.name: cls for cls in STRATEGY_CLASSES}
 INITIALIZERS: dict[str, type[Initializer]] = {
-    cls.name: cls for cls in (RandomInit, ClassCoverageInit, ClusterCoverageInit, CombinedInit)
+    cls.name: cls
+    for cls in (
+        RandomInit,
+        ClassCoverageInit,
+        ClusterCoverageInit,
+        CombinedInit,
+        TypiClustInit,
+        ProbCoverInit,
+    )
 }
 
 

@@ -1,11 +1,15 @@
 """What a strategy sees of the pool: embeddings, stable ids, labelled/unlabelled, probabilities.
 
-A :class:`PoolState` never holds test data and never holds pool labels. The fitted classifier's
-probabilities on the unlabelled pool are computed on first use and cached.
+A :class:`PoolState` never holds test data and never holds the labels of unlabelled rows: only
+those of the labelled set (what the learner was told) and, in sequential mode, an ``oracle`` a
+strategy may ask row by row inside a round (GALAXY and DIRECT use the labels of rows picked
+earlier in the same batch). The fitted classifier's probabilities are computed on first use and
+cached.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
 from typing import Protocol
 
@@ -42,6 +46,12 @@ class PoolState:
     excluded : np.ndarray of bool, shape (n,), optional
         Rows that are neither labelled nor selectable (already taken by another strategy of a
         combination in this round).
+    labels : np.ndarray of int64, shape (n,), optional
+        Class code of every labelled row (-1 elsewhere): what the learner has been told.
+    oracle : callable, optional
+        Sequential mode: ``oracle(ids) -> labels`` answers rows picked inside this round; the
+        loop labels every row a strategy asked about (strategies ask only rows they select).
+        None in batch mode, where strategies that would ask use their batch variants.
     """
 
     def __init__(
@@ -55,6 +65,8 @@ class PoolState:
         round: int = 0,
         unit: np.ndarray | None = None,
         excluded: np.ndarray | None = None,
+        labels: np.ndarray | None = None,
+        oracle: Callable[[np.ndarray], np.ndarray] | None = None,
     ) -> None:
         self.X = as_float32(X)
         self.ids = np.asarray(ids, dtype=np.int64)
@@ -64,8 +76,10 @@ class PoolState:
         self.round = int(round)
         self._unit = unit
         self.excluded = np.zeros(len(self.X), dtype=bool) if excluded is None else excluded
+        self.labels = None if labels is None else np.asarray(labels, dtype=np.int64)
+        self.oracle = oracle
         # Shared with the states made by `without`, so probabilities are computed once a round.
-        self._shared: dict = {"root": self, "pos": None, "proba": None}
+        self._shared: dict = {"root": self, "pos": None, "proba": None, "labelled_proba": None}
         if not (len(self.X) == len(self.ids) == len(self.labelled) == len(self.excluded)):
             raise ValueError("X, ids, labelled and excluded must have the same length")
 
@@ -109,6 +123,41 @@ class PoolState:
             return shared["proba"]
         return shared["proba"][np.searchsorted(shared["pos"], self.unlabelled_pos)]
 
+    def labelled_proba(self) -> np.ndarray:
+        """Class probabilities of the labelled rows, float32 (m, n_classes), cached.
+
+        Row ``i`` belongs to ``labelled_pos[i]``.
+        """
+        shared = self._shared
+        if shared["labelled_proba"] is None:
+            if self.model is None:
+                raise ValueError(
+                    "this strategy needs class probabilities but the state has no model"
+                )
+            shared["labelled_proba"] = np.asarray(
+                self.model.predict_proba(self.X[self.labelled_pos]), dtype=np.float32
+            )
+        return shared["labelled_proba"]
+
+    def labelled_labels(self) -> np.ndarray:
+        """Class codes of the labelled rows, int64 (m,), in ``labelled_pos`` order.
+
+        Raises
+        ------
+        ValueError
+            When the state was built without ``labels``.
+        """
+        if self.labels is None:
+            raise ValueError("this strategy needs the labels of the labelled rows")
+        return self.labels[self.labelled_pos]
+
+    def ask(self, positions: np.ndarray) -> np.ndarray:
+        """Sequential mode: the oracle's labels of the rows at ``positions``, int64 (k,)."""
+        if self.oracle is None:
+            raise ValueError("ask needs a state in sequential mode (with an oracle)")
+        pos = np.asarray(positions, dtype=np.int64)
+        return np.asarray(self.oracle(self.ids[pos]), dtype=np.int64)
+
     def without(self, positions: np.ndarray) -> PoolState:
         """A state where ``positions`` (rows) can no longer be picked; shares cached work."""
         excluded = self.excluded.copy()
@@ -122,6 +171,8 @@ class PoolState:
             round=self.round,
             unit=self._unit,
             excluded=excluded,
+            labels=self.labels,
+            oracle=self.oracle,
         )
         child._shared = self._shared
         return child

@@ -216,20 +216,19 @@ def run_ann_bench(
         },
         machine=machine_facts(),
     )
-    from rich.progress import Progress
+    from annal.progress import StepProgress
 
-    with Progress(disable=not progress, transient=False) as bar:
-        task = bar.add_task("ann-bench", total=len(specs) * (1 + len(ks)))
+    with StepProgress(len(specs), units=len(specs) * (1 + len(ks)), enabled=progress) as bar:
         for spec in specs:
-            bar.update(task, description=f"build {spec}")
+            bar.describe(f"build {spec}")
             index = make_index(spec)
             start = time.perf_counter()
             index.build(base)  # ids = base positions
             build_s = time.perf_counter() - start
             memory = index.memory_bytes
-            bar.advance(task)
+            bar.advance(1)
             for k in ks:
-                bar.update(task, description=f"{spec} k={k}")
+                bar.describe(f"{spec} k={k}")
                 best = np.inf
                 for _ in range(repeats):
                     start = time.perf_counter()
@@ -251,6 +250,9 @@ def run_ann_bench(
                         "n_queries": len(queries),
                     }
                 )
-                bar.advance(task)
+                bar.advance(1)
+            bar.step_done(
+                f"{spec}: built in {build_s:.2f} s, queried at k={','.join(map(str, ks))}"
+            )
             del index
     return result

@@ -76,15 +76,25 @@ class AnnalGroup(TyperGroup):
 
 def sub_app(help: str) -> typer.Typer:
     """A command group with annal's error handling, for the command modules."""
-    return typer.Typer(cls=AnnalGroup, help=help, no_args_is_help=True, add_completion=False)
+    return typer.Typer(
+        cls=AnnalGroup,
+        help=help,
+        no_args_is_help=True,
+        add_completion=False,
+        rich_markup_mode=None,
+    )
 
 
 app = typer.Typer(
     cls=AnnalGroup,
-    help="annal: active learning on imbalanced, multi-class text, driven by ANN indexes.",
+    help="annal: active learning on imbalanced, multi-class text, driven by ANN indexes.\n\n"
+    "Datasets are read from $ANNAL_DATA_ROOT (or --data-root): a folder of dataset folders. "
+    "Embeddings are cached in $ANNAL_CACHE_DIR (default ~/.cache/annal).",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain click help: wraps to the terminal and never cuts a default or a choice list.
+    rich_markup_mode=None,
 )
 
 

@@ -14,13 +14,22 @@ from rich.live import Live
 from rich.table import Table
 
 from annal.cli import output_table, print_warning, sub_app
-from annal.cli.data import (
+from annal.cli.options import (
     DATA_ROOT_OPT,
     LABEL_COL_OPT,
+    MIN_CLASS_OPT,
+    NO_CLEAN_OPT,
+    POLICY_OPT,
     SOURCE_ARG,
     TEXT_COL_OPT,
+    classifier_names,
     console,
+    init_names,
     load_from_cli,
+    model_opt,
+    one_of,
+    strategy_names,
+    wrote,
 )
 from annal.errors import AnnalError
 
@@ -94,27 +103,79 @@ def stop_lines(records: list[dict]) -> list[str]:
     return lines
 
 
+class RoundPrinter:
+    """Shows rounds as they finish: a live table on a terminal, else one plain line per round.
+
+    Nothing is printed before the first round, so an error raised before it never follows an
+    empty table header.
+    """
+
+    def __init__(self, title: str) -> None:
+        self.title = title
+        self.started = False
+        self.table: Table | None = None
+        self.live: Live | None = None
+        self.headers = [h for _, h, _ in DISPLAY] + ["stop"]
+        self.widths = [max(len(h), 7) for h in self.headers]
+
+    def __enter__(self) -> RoundPrinter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.live is not None:
+            self.live.stop()
+
+    def _line(self, cells: list[str]) -> str:
+        *nums, stop = cells
+        return " ".join(c.rjust(w) for c, w in zip(nums, self.widths, strict=False)) + f"  {stop}"
+
+    def __call__(self, record: dict) -> None:
+        cells = _row(record)
+        first, self.started = not self.started, True
+        if not console.is_terminal:
+            if first:
+                console.print(self.title)
+                console.print(self._line(self.headers))
+            console.print(self._line(cells))
+            return
+        if first:
+            self.table = Table(title=self.title, box=box.SIMPLE_HEAD)
+            for header in self.headers[:-1]:
+                self.table.add_column(header, justify="right")
+            self.table.add_column(self.headers[-1], justify="left")
+            self.live = Live(self.table, console=console, refresh_per_second=4)
+            self.live.start()
+        self.table.add_row(*cells)
+
+
 def run(
     source: str = SOURCE_ARG,
-    strategy: str = typer.Option(..., "--strategy", "-s", help="Query strategy name."),
-    init: str = typer.Option(
-        "random", "--init", help="Initial set: random, class-coverage, cluster-coverage, combined."
+    strategy: str = typer.Option(
+        ...,
+        "--strategy",
+        "-s",
+        help=f"Query strategy. {one_of(strategy_names())}",
+        show_default=False,
     ),
+    init: str = typer.Option("random", "--init", help=f"Initial set. {one_of(init_names())}"),
     rounds: int = typer.Option(20, "--rounds", min=0, help="Selection rounds."),
-    budget: int = typer.Option(500, "--budget", min=1, help="Rows labelled per round."),
-    initial: int = typer.Option(250, "--initial", min=1, help="Initial labelled set size."),
+    budget: int = typer.Option(500, "--budget", min=1, help="Texts labelled per round."),
+    initial: int = typer.Option(250, "--initial", min=1, help="Size of the initial labelled set."),
     seed: int = typer.Option(
         0, "--seed", min=0, max=2**32 - 1, help="Seed of the split, initial set and picks."
     ),
     classifier: str = typer.Option(
-        "sgd", "--classifier", help="sgd, lda (fast), logreg, rf, linear-svm, mlp."
+        "sgd",
+        "--classifier",
+        help=f"Classifier (lda is the fast one). {one_of(classifier_names())}",
     ),
     param: list[str] = typer.Option(
-        [], "--param", help="Strategy parameter key=value (repeatable), e.g. aggregate=max."
+        [],
+        "--param",
+        help="Strategy parameter key=value, repeatable, e.g. aggregate=max.",
+        show_default=False,
     ),
-    model: str | None = typer.Option(
-        None, "--model", help="Encoder spec or .npy; default: the folder's minilm.npy if present."
-    ),
+    model: str | None = model_opt(),
     test_size: float = typer.Option(0.2, "--test-size", help="Held-out share of every class."),
     warm_start: bool = typer.Option(False, "--warm-start", help="Warm-start SGD between rounds."),
     stop_set_size: int = typer.Option(
@@ -127,11 +188,15 @@ def run(
         None,
         "--out",
         callback=output_table,
-        help="Write the per-round table (.csv, .tsv or .parquet, by the suffix).",
+        help="Write the round records as a table: .csv, .tsv or .parquet, by the suffix.",
+        show_default=False,
     ),
     data_root: Path | None = DATA_ROOT_OPT,
+    no_clean: bool = NO_CLEAN_OPT,
+    label_policy: str = POLICY_OPT,
     text_col: list[str] = TEXT_COL_OPT,
     label_col: str = LABEL_COL_OPT,
+    min_class_size: int = MIN_CLASS_OPT,
 ) -> None:
     """Run active learning on a dataset and print one row per round."""
     from annal._io import write_table
@@ -139,7 +204,9 @@ def run(
     from annal.embed import embed_dataset
 
     chosen = make_strategy(strategy, **parse_params(param))
-    ds = load_from_cli(source, data_root, False, "single", text_col, label_col, 2)
+    ds = load_from_cli(
+        source, data_root, no_clean, label_policy, text_col, label_col, min_class_size
+    )
     X = embed_dataset(ds, model, progress=True)
     y = np.asarray(ds.y, dtype=np.int64)
     train, test = stratified_split(y, test_size=test_size, seed=seed)
@@ -169,11 +236,8 @@ def run(
         f"{ds.name}: pool {len(train)}, test {len(test)}, {ds.n_classes} classes, "
         f"d={X.shape[1]}; {chosen!r}, init {init}, classifier {classifier}"
     )
-    table = Table(title=f"{strategy} on {ds.name} (seed {seed}; F1/P/R macro)", box=box.SIMPLE_HEAD)
-    for _, header, _ in DISPLAY:
-        table.add_column(header, justify="right")
-    table.add_column("stop", justify="left")
-    with Live(table, console=console, refresh_per_second=4):
+    title = f"{strategy} on {ds.name} (seed {seed}; F1/P/R macro)"
+    with RoundPrinter(title) as show:
         records = loop.run(
             X[train],
             y[train],
@@ -181,7 +245,7 @@ def run(
             y[test],
             ids=ds.ids[train],
             n_classes=ds.n_classes,
-            on_round=lambda rec: table.add_row(*_row(rec.as_dict())),
+            on_round=lambda rec: show(rec.as_dict()),
         )
     console.print(
         f"Stopping criteria on a stop set of {min(stop_set_size, len(train) - initial)} "
@@ -206,7 +270,7 @@ def run(
             )
             rows.append(row)
         write_table(pd.DataFrame(rows), out)
-        console.print(f"wrote {out}")
+        wrote(out)
 
 
 def register(app: typer.Typer) -> None:

@@ -3,68 +3,26 @@
 from __future__ import annotations
 
 import json
-import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from annal.cli import output_file, print_warning, sub_app
-from annal.data import dataset_info, list_datasets, load_dataset, plot_label_distribution
-from annal.data.dataset import Dataset
-from annal.data.labels import POLICIES
-
-console = Console(highlight=False, soft_wrap=True)
-
-SOURCE_ARG = typer.Argument(..., metavar="NAME|PATH", help="Dataset name, folder, file, or 'demo'.")
-DATA_ROOT_OPT = typer.Option(
-    None, "--data-root", help="Folder of dataset folders (default $ANNAL_DATA_ROOT)."
+from annal.cli import output_file, sub_app
+from annal.cli.options import (
+    DATA_ROOT_OPT,
+    LABEL_COL_OPT,
+    MIN_CLASS_OPT,
+    NO_CLEAN_OPT,
+    POLICY_OPT,
+    SOURCE_ARG,
+    TEXT_COL_OPT,
+    console,
+    load_from_cli,
+    wrote,
 )
-NO_CLEAN_OPT = typer.Option(False, "--no-clean", help="Keep texts exactly as read.")
-POLICY_OPT = typer.Option(
-    "single", "--label-policy", help=f"Multi-label rows: {' | '.join(POLICIES)}."
-)
-TEXT_COL_OPT = typer.Option(
-    ["text"], "--text-col", help="Text column; repeat to join several with '. '."
-)
-LABEL_COL_OPT = typer.Option("label", "--label-col", help="Label column.")
-MIN_CLASS_OPT = typer.Option(2, "--min-class-size", help="Drop classes with fewer rows.")
-
-
-@contextmanager
-def warnings_to_stderr() -> Iterator[None]:
-    """Show Python warnings raised inside as one ``warning:`` line each on stderr."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", UserWarning)
-        yield
-    for w in caught:
-        print_warning(w.message)
-
-
-def load_from_cli(
-    source: str,
-    data_root: Path | None,
-    no_clean: bool,
-    label_policy: str,
-    text_col: list[str],
-    label_col: str,
-    min_class_size: int,
-) -> Dataset:
-    """Load a dataset from the shared CLI options, printing warnings on stderr."""
-    with warnings_to_stderr():
-        return load_dataset(
-            source,
-            data_root=data_root,
-            text_col=text_col[0] if len(text_col) == 1 else text_col,
-            label_col=label_col,
-            label_policy=label_policy,
-            clean=not no_clean,
-            min_class_size=min_class_size,
-        )
+from annal.data import dataset_info, list_datasets, plot_label_distribution
 
 
 def info(
@@ -83,7 +41,11 @@ def info(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the statistics as JSON."),
 ) -> None:
-    """Rows, classes, class counts, imbalance ratio, class entropy and drop counts."""
+    """Describe a dataset: class counts, imbalance, entropy, drops.
+
+    Rows, classes, class counts and shares, imbalance ratio (largest/smallest), normalised
+    class entropy, and how many rows each cleaning step dropped.
+    """
     ds = load_from_cli(
         source, data_root, no_clean, label_policy, text_col, label_col, min_class_size
     )
@@ -109,11 +71,14 @@ def info(
         table.add_row(escape(label), str(count), f"{100 * count / total:.2f}%")
     console.print(table)
     if plot is not None:
-        console.print(f"label distribution written to {plot}")
+        wrote(plot)
 
 
 def list_(data_root: Path | None = DATA_ROOT_OPT) -> None:
-    """Datasets under the data root, with rows, classes and precomputed embeddings."""
+    """List the datasets under the data root.
+
+    One line each: rows, classes and the precomputed embeddings found in its folder.
+    """
     summaries = list_datasets(data_root)
     table = Table(title=f"datasets in {summaries[0].folder.parent if summaries else data_root}")
     for name, justify in (("name", "left"), ("rows", "right"), ("classes", "right")):

@@ -10,7 +10,8 @@ import typer
 
 from annal._io import atomic_write
 from annal.cli import output_file
-from annal.cli.data import (
+from annal.cli.options import (
+    CACHE_HELP,
     DATA_ROOT_OPT,
     LABEL_COL_OPT,
     MIN_CLASS_OPT,
@@ -20,8 +21,10 @@ from annal.cli.data import (
     TEXT_COL_OPT,
     console,
     load_from_cli,
+    model_opt,
+    wrote,
 )
-from annal.embed import embed_dataset, precomputed_path
+from annal.embed.api import embed_dataset, embedding_source
 
 
 def embed(
@@ -29,12 +32,7 @@ def embed(
     out: Path = typer.Option(
         ..., "--out", callback=output_file, help="Output .npy file (float32, one row per kept row)."
     ),
-    model: str | None = typer.Option(
-        None,
-        "--model",
-        help="Encoder spec (minilm, tfidf?dim=256, a model folder, a hub name) or a .npy "
-        "file; default: the folder's minilm.npy if present, else minilm.",
-    ),
+    model: str | None = model_opt(),
     data_root: Path | None = DATA_ROOT_OPT,
     no_clean: bool = NO_CLEAN_OPT,
     label_policy: str = POLICY_OPT,
@@ -47,13 +45,18 @@ def embed(
         callback=output_file,
         help="Also write the source row ids (int64 .npy) of the rows.",
     ),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the cache."),
+    no_cache: bool = typer.Option(
+        False, "--no-cache", help=f"Do not read or write the cache. {CACHE_HELP}"
+    ),
 ) -> None:
-    """Embed a dataset's texts and write the vectors to a .npy file."""
+    """Embed a dataset's texts and write the vectors to a .npy file.
+
+    Says where the vectors came from: a precomputed file, the cache, or the encoder.
+    """
     ds = load_from_cli(
         source, data_root, no_clean, label_policy, text_col, label_col, min_class_size
     )
-    pre = precomputed_path(ds, model)
+    source_text = embedding_source(ds, model, cache=not no_cache)
     start = time.perf_counter()
     vectors = embed_dataset(ds, model, cache=not no_cache, progress=True)
     elapsed = time.perf_counter() - start
@@ -62,11 +65,13 @@ def embed(
     if ids_out is not None:
         with atomic_write(ids_out) as fh:
             np.save(fh, ds.ids, allow_pickle=False)
-    what = f"precomputed {pre}" if pre is not None else (model or "minilm")
     console.print(
-        f"wrote {out}: {vectors.shape[0]} x {vectors.shape[1]} float32 from {what} "
-        f"in {elapsed:.1f}s ({ds.report.dropped} of {ds.report.rows_read} rows dropped)"
+        f"{vectors.shape[0]} x {vectors.shape[1]} float32 from {source_text} in {elapsed:.1f} s "
+        f"({ds.report.dropped} of {ds.report.rows_read} rows dropped)"
     )
+    wrote(out)
+    if ids_out is not None:
+        wrote(ids_out)
 
 
 def register(app: typer.Typer) -> None:

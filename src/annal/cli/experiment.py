@@ -7,15 +7,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from annal.cli import output_dir, sub_app
-
-console = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
-
-JOBS_HELP = "parallel workers (processes, or CPUs of a local Ray); each gets cores/jobs threads"
+from annal.cli import err_console, output_dir, sub_app
+from annal.cli.options import (
+    DATA_ROOT_OPT,
+    PROGRESS_OPT,
+    address_opt,
+    backend_opt,
+    console,
+    force_opt,
+    jobs_opt,
+    preset_names,
+    wrote,
+)
 
 
 def _finish(summary, out: Path) -> None:
@@ -29,25 +34,43 @@ def _finish(summary, out: Path) -> None:
         for cell, tb in summary.failed:
             lines = (tb or "").strip().splitlines()
             table.add_row(cell, lines[-1] if lines else "?")
-        err.print(table)
+        err_console.print(table)
         raise typer.Exit(1)
 
 
+CONFIG_HELP = (
+    f"YAML config file or preset name ({', '.join(preset_names())}; see 'annal config list')."
+)
+
+
 def experiment_run(
-    config: str = typer.Argument(..., help="YAML config file or preset name (paper)"),
+    config: str = typer.Argument(..., metavar="CONFIG", help=CONFIG_HELP, show_default=False),
     out: Path = typer.Option(
-        None, "--out", callback=output_dir, help="run directory (default runs/<config name>)"
+        None,
+        "--out",
+        callback=output_dir,
+        help="Run directory. Default: runs/<config name>.",
+        show_default=False,
     ),
-    jobs: int = typer.Option(2, "--jobs", "-j", help=JOBS_HELP),
-    backend: str = typer.Option("local", "--backend", help="local | ray"),
-    address: str = typer.Option(None, "--address", help="Ray cluster address (--backend ray)"),
-    force: bool = typer.Option(False, "--force", help="replace results of a different config"),
-    progress: bool = typer.Option(True, "--progress/--no-progress"),
+    data_root: Path | None = DATA_ROOT_OPT,
+    jobs: int = jobs_opt(),
+    backend: str = backend_opt(),
+    address: str = address_opt(),
+    force: bool = force_opt(),
+    progress: bool = PROGRESS_OPT,
 ) -> None:
-    """Run every cell of an experiment grid; re-running resumes where it stopped."""
-    from annal.experiments import load_config, run_experiment
+    """Run an experiment grid; re-running resumes where it stopped.
+
+    Every finished round is stored at once in OUT/results.sqlite; then write the report with
+    'annal report OUT'.
+    """
+    from annal.experiments import load_config
 
     cfg = load_config(config)
+    if data_root is not None:
+        cfg = cfg.model_copy(update={"data_root": str(data_root)})
+    from annal.experiments import run_experiment
+
     out = out or Path("runs") / cfg.name
     summary = run_experiment(
         cfg, out, jobs=jobs, backend=backend, address=address, force=force, progress=progress
@@ -55,48 +78,100 @@ def experiment_run(
     _finish(summary, out)
 
 
+def config_list() -> None:
+    """List the built-in configs (presets), one line each."""
+    import shutil
+    import textwrap
+
+    from annal.experiments.config import preset_summaries
+
+    names = preset_summaries()
+    width = max(map(len, names))
+    columns = max(40, min(100, shutil.get_terminal_size((80, 24)).columns))
+    for name, line in names.items():
+        text = textwrap.fill(
+            line,
+            columns,
+            initial_indent=f"{name.ljust(width)}  ",
+            subsequent_indent=" " * (width + 2),
+            break_on_hyphens=False,
+        )
+        console.print(text, markup=False, soft_wrap=True)
+
+
 def config_show(
-    config: str = typer.Argument("paper", help="preset name or YAML file"),
+    config: str = typer.Argument("paper", metavar="CONFIG", help=CONFIG_HELP),
 ) -> None:
-    """Print a validated config (e.g. the paper preset) as YAML."""
+    """Print a config as YAML, to copy and edit.
+
+    The output is validated and complete (every default written out). For example:
+    'annal config show demo > my.yaml', edit my.yaml, then 'annal experiment run my.yaml'.
+    """
     from annal.experiments import load_config
 
     print(load_config(config).to_yaml(), end="")
 
 
 def results_export(
-    run_dir: Path = typer.Argument(..., help="run directory"),
-    fmt: str = typer.Option("csv", "--format", help="csv | parquet"),
+    run_dir: Path = typer.Argument(
+        ..., metavar="RUN_DIR", help="Run directory.", show_default=False
+    ),
+    fmt: str = typer.Option("csv", "--format", help="File format. One of: csv, parquet."),
 ) -> None:
-    """Write RUN_DIR/rounds.csv (or .parquet): one row per dataset/strategy/init/seed/round."""
+    """Write RUN_DIR/rounds.csv or .parquet, one row per round.
+
+    One row per dataset, strategy, initialisation, seed and round.
+    """
     from annal.experiments import export_rounds
 
-    console.print(f"wrote {export_rounds(run_dir, fmt)}")
+    wrote(export_rounds(run_dir, fmt))
 
 
-def report(run_dir: Path = typer.Argument(..., help="run directory")) -> None:
-    """Write RUN_DIR/report.md and a self-contained RUN_DIR/report.html."""
+def report(
+    run_dir: Path = typer.Argument(
+        ..., metavar="RUN_DIR", help="Run directory.", show_default=False
+    ),
+    baseline: str = typer.Option(
+        None,
+        "--baseline",
+        help="Strategy the Summary compares with. Default: the config's baseline.",
+        show_default=False,
+    ),
+) -> None:
+    """Write RUN_DIR/report.md and report.html (Summary first).
+
+    The HTML page is self-contained. It opens with a Summary that ranks the strategies by
+    their area under the macro-F1 curve, with paired 95% intervals against the baseline.
+    """
     from annal.report import make_report
 
-    paths = make_report(run_dir)
-    console.print(f"wrote {paths.markdown} and {paths.html}")
+    paths = make_report(run_dir, baseline=baseline)
+    wrote(paths.markdown)
+    wrote(paths.html)
 
 
 def reproduce(
-    data_root: Path = typer.Option(None, "--data-root", help="folder of dataset folders"),
-    seeds: int = typer.Option(3, "--seeds", min=1, help="seeds 0..N-1"),
+    data_root: Path = DATA_ROOT_OPT,
+    seeds: int = typer.Option(3, "--seeds", min=1, help="Run seeds 0 to N-1."),
     out: Path = typer.Option(
-        Path("runs/paper"), "--out", callback=output_dir, help="run directory"
+        Path("runs/paper"), "--out", callback=output_dir, help="Run directory."
     ),
-    jobs: int = typer.Option(2, "--jobs", "-j", help=JOBS_HELP),
-    datasets: str = typer.Option(None, "--datasets", help="comma-separated subset of datasets"),
-    rounds: int = typer.Option(None, "--rounds", min=1, help="override the 20 rounds"),
-    backend: str = typer.Option("local", "--backend", help="local | ray"),
-    address: str = typer.Option(None, "--address", help="Ray cluster address (--backend ray)"),
-    force: bool = typer.Option(False, "--force", help="replace results of a different config"),
-    progress: bool = typer.Option(True, "--progress/--no-progress"),
+    jobs: int = jobs_opt(),
+    datasets: str = typer.Option(
+        None, "--datasets", help="Comma-separated subset of the datasets.", show_default=False
+    ),
+    rounds: int = typer.Option(
+        None, "--rounds", min=1, help="Rounds instead of the paper's 20.", show_default=False
+    ),
+    backend: str = backend_opt(),
+    address: str = address_opt(),
+    force: bool = force_opt(),
+    progress: bool = PROGRESS_OPT,
 ) -> None:
-    """Run the paper preset on every dataset under the data root, then write the report."""
+    """Run the paper's grid on every dataset, then the report.
+
+    The paper preset on every dataset folder under the data root.
+    """
     from annal.experiments import run_experiment
     from annal.experiments.reproduce import paper_config
     from annal.report import make_report
@@ -108,7 +183,8 @@ def reproduce(
     )
     if summary.done + summary.skipped:
         paths = make_report(out)
-        console.print(f"report: {paths.html}")
+        wrote(paths.markdown)
+        wrote(paths.html)
     _finish(summary, out)
 
 
@@ -117,7 +193,8 @@ def register(app: typer.Typer) -> None:
     exp = sub_app("Run experiment grids (resumable; local processes or Ray).")
     exp.command("run")(experiment_run)
     app.add_typer(exp, name="experiment")
-    cfg = sub_app("Show experiment configs and presets.")
+    cfg = sub_app("List, show and copy experiment configs.")
+    cfg.command("list")(config_list)
     cfg.command("show")(config_show)
     app.add_typer(cfg, name="config")
     res = sub_app("Export stored results.")

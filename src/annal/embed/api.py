@@ -102,3 +102,25 @@ def embed_dataset(
     else:
         encoder = model
     return embed_texts(ds.texts, encoder, cache=cache)
+
+
+def embedding_source(ds: Dataset, model: str | None = None, *, cache: bool = True) -> str:
+    """Where :func:`embed_dataset` will take ``ds``'s vectors from, for a person to read.
+
+    Call it *before* embedding (embedding fills the cache).
+
+    Returns
+    -------
+    str
+        ``"precomputed PATH"``, ``"cache DIR (ENCODER)"`` when the disk cache already holds
+        these texts for this encoder, else ``"ENCODER"`` (encoded now).
+    """
+    path = precomputed_path(ds, model)
+    if path is not None:
+        return f"precomputed {path}"
+    encoder = get_encoder(model, progress=False)
+    if cache:
+        store = EmbeddingCache()
+        if store.get(cache_key(encoder.name, ds.texts)) is not None:
+            return f"cache {store.folder} ({encoder.name})"
+    return encoder.name

@@ -18,7 +18,6 @@ from typing import Any
 from rich.console import Console
 from rich.progress import (
     BarColumn,
-    Progress,
     SpinnerColumn,
     TextColumn,
     TimeElapsedColumn,
@@ -33,6 +32,7 @@ from annal.experiments.grid import Cell, expand_grid, experiments_of
 from annal.experiments.prepare import PreparedDataset, prepare_dataset, split_fingerprint
 from annal.experiments.store import STORE_NAME, ResultsStore
 from annal.experiments.worker import CellTask
+from annal.progress import StepProgress
 
 DEFAULT_JOBS = 2  # this project's reference machine has 2 cores
 
@@ -193,23 +193,28 @@ def _task_fields(config: Config, cell: Cell, prep: PreparedDataset, versions: di
 
 
 class _Display:
-    """The rich progress display: cells done/total, the latest round, ETA over rounds."""
+    """Progress of a grid: on a terminal a bar over rounds (cells done, the latest round, ETA);
+    elsewhere one line per finished cell."""
 
     def __init__(self, enabled: bool, n_cells: int, n_rounds: int, console: Console) -> None:
         self.n_cells, self.done = n_cells, 0
         self.last = ""
-        self._progress = Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            BarColumn(),
-            TextColumn("rounds {task.completed:.0f}/{task.total:.0f}"),
-            TimeElapsedColumn(),
-            TextColumn("ETA"),
-            TimeRemainingColumn(),
+        self._progress = StepProgress(
+            n_cells,
+            units=n_rounds,
+            enabled=enabled,
             console=console,
-            disable=not enabled,
+            columns=(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TextColumn("rounds {task.completed:.0f}/{task.total:.0f}"),
+                TimeElapsedColumn(),
+                TextColumn("ETA"),
+                TimeRemainingColumn(),
+            ),
         )
-        self._task = self._progress.add_task(self._text(), total=max(1, n_rounds))
+        self._progress.describe(self._text())
 
     def _text(self) -> str:
         return f"cells {self.done}/{self.n_cells}" + (f" · {self.last}" if self.last else "")
@@ -223,11 +228,12 @@ class _Display:
 
     def round(self, cell: str, rnd: int, of: int) -> None:
         self.last = f"{cell} round {rnd}/{of}"
-        self._progress.update(self._task, advance=1, description=self._text())
+        self._progress.advance(1, self._text())
 
-    def cell_ended(self, leftover_rounds: int) -> None:
+    def cell_ended(self, cell: str, status: str, rounds: int, leftover_rounds: int) -> None:
         self.done += 1
-        self._progress.update(self._task, advance=leftover_rounds, description=self._text())
+        self._progress.describe(self._text())
+        self._progress.step_done(f"{cell} {status} ({rounds} rounds)", leftover_rounds)
 
 
 def run_experiment(
@@ -363,6 +369,7 @@ def _execute(
             budget=budget,
             rounds=rounds,
             warm_start=config.warm_start,
+            sequential=config.sequential,
             train_pos=train_pos,
             test_pos=test_pos,
             initial_ids=prep.initial_ids[(cell.seed, cell.init)],
@@ -399,7 +406,7 @@ def _execute(
                 else:
                     store.set_status(run_ids[cell], "failed", payload)
                     summary.failed.append((cell, payload))
-                display.cell_ended(max(0, expected[cell] - seen[cell]))
+                display.cell_ended(cell, kind, seen[cell], max(0, expected[cell] - seen[cell]))
 
             while open_cells:
                 for msg in executor.messages(timeout=0.5):

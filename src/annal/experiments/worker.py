@@ -45,6 +45,8 @@ class CellTask:
     initial, budget, rounds : int
         The resolved protocol.
     warm_start : bool
+    sequential : bool
+        The loop's sequential mode (strategies may ask the oracle inside a round).
     train_pos, test_pos : np.ndarray of int64
         Positions into the dataset arrays: the pool and the held-out test set.
     initial_ids : np.ndarray of int64
@@ -74,6 +76,7 @@ class CellTask:
     n_classes: int
     resume: list[dict[str, Any]] = field(default_factory=list)
     threads: int = 1
+    sequential: bool = False
 
 
 def load_arrays(data: dict[str, Any] | str | os.PathLike) -> dict[str, np.ndarray]:
@@ -136,6 +139,7 @@ def _run(task: CellTask, data: dict[str, Any] | str, sink: Sink) -> None:
         rounds=task.rounds,
         seed=task.seed,
         warm_start=task.warm_start,
+        sequential=task.sequential,
     )
     loop.run(
         np.ascontiguousarray(X[tr]),

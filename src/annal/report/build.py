@@ -17,6 +17,7 @@ from annal.experiments.config import Config, ProtocolConfig
 from annal.experiments.store import ResultsStore
 from annal.report import figures, tables
 from annal.report.document import Document
+from annal.report.stopping import add_stopping_section
 from annal.report.summary import TIE, summarise_strategies
 
 
@@ -124,6 +125,7 @@ def build_document(run_dir: str | Path, baseline: str | None = None) -> Document
     )
     _summary(doc, summary, datasets)
     _tables(doc, done, config, datasets, order, pairs, base_init, base)
+    add_stopping_section(doc, done, datasets, order, level=3)
     inits = list(dict.fromkeys(i for _, i in pairs))
     _figures(doc, done, ds_info, datasets, base_init, order, inits)
     failed = runs[runs["status"] == "failed"]

@@ -27,6 +27,24 @@ def margin_uncertainty(proba: np.ndarray) -> np.ndarray:
     return top2[:, 0] - top2[:, 1]
 
 
+def class_margins(proba: np.ndarray) -> np.ndarray:
+    """One-vs-rest margins ``p_k - max_{j != k} p_j`` of every row and class, float32 (n, c).
+
+    Positive only for a row's most likely class; sorting a column in descending order lines the
+    pool up from "surely k" to "surely not k" (the 1-D graphs of GALAXY and DIRECT). With a
+    single class the margin is ``p_0``.
+    """
+    proba = np.asarray(proba, dtype=np.float32)
+    n, c = proba.shape
+    if c < 2:
+        return proba.copy()
+    top = np.argmax(proba, axis=1)
+    top2 = np.partition(proba, -2, axis=1)[:, -2:]
+    rival = np.repeat(top2[:, 1:2], c, axis=1)  # the best other class is the top one ...
+    rival[np.arange(n), top] = top2[:, 0]  # ... except for the top class itself
+    return proba - rival
+
+
 def entropy(proba: np.ndarray) -> np.ndarray:
     """Shannon entropy (nats) per row of ``proba`` (n, c); ``0 log 0 = 0``; higher is more uncertain."""
     return entr(proba.astype(np.float64)).sum(axis=1)
