@@ -89,3 +89,37 @@ def test_force_keeps_the_old_run_when_the_new_config_fails(tmp_path, data_files,
     assert result.exit_code == 2, result.output
     user_error(result.output)
     assert _tree(out) == before  # every byte of the old run is still there
+
+
+def test_a_run_directory_in_use_is_refused_and_released(tmp_path, user_error):
+    """Issue 10: two runs of one config into one directory both did all the work."""
+    from annal._io import LOCK_NAME, run_lock
+
+    out = tmp_path / "run"
+    good = _write(tmp_path / "good.yaml")
+    args = ["experiment", "run", str(good), "--out", str(out), "--jobs", "1", "--no-progress"]
+    with run_lock(out):  # another run holds the directory
+        assert (out / LOCK_NAME).read_text() == str(__import__("os").getpid())
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2, result.output
+        user_error(result.output, str(out), "in use")
+        assert sorted(p.name for p in out.iterdir()) == [LOCK_NAME]  # nothing written
+    assert not out.exists()  # the holder created it and left nothing behind
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == ["results.sqlite"]
+
+
+def test_jobs_beyond_the_cores_are_capped_with_a_note(tmp_path):
+    """Issue 10: --jobs 64 on 2 cores started 64 workers."""
+    from annal.experiments.backends import available_cores, make_backend
+
+    assert make_backend("local", jobs=10_000).jobs == available_cores()
+    assert make_backend("local", jobs=1).jobs == 1
+    good = _write(tmp_path / "good.yaml")
+    out = tmp_path / "run"
+    result = runner.invoke(
+        app, ["experiment", "run", str(good), "--out", str(out), "--jobs", "10000", "--no-progress"]
+    )
+    assert result.exit_code == 0, result.output
+    assert f"note: --jobs 10000 is more than the {available_cores()} cores here" in result.output
