@@ -84,3 +84,17 @@ def overlapping_tick_labels(fig) -> list[tuple[str, str]]:
 def tick_overlaps():
     """:func:`overlapping_tick_labels`, for figure tests."""
     return overlapping_tick_labels
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium (Debian's /usr/bin/chromium, or $ANNAL_CHROMIUM) driven by Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    executable = os.environ.get("ANNAL_CHROMIUM", "/usr/bin/chromium")
+    if not Path(executable).is_file():
+        pytest.fail(f"{executable} missing: 'make test' installs Debian's chromium")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        yield b
+        b.close()

@@ -110,6 +110,9 @@ def test_experiment_run_takes_data_root_and_logs_one_line_per_cell(tmp_path):
     )
     done = [line for line in result.output.splitlines() if re.match(r"\[\d/4\] ", line)]
     assert len(done) == 4 and all(line.endswith("done (3 rounds)") for line in done)
+    report = _ok(["report", str(out)]).output.splitlines()
+    assert "has the largest F1 curve area" in report[0]
+    assert report[1:] == [f"wrote {out / 'report.md'}", f"wrote {out / 'report.html'}"]
 
 
 def test_ann_bench_table_shows_every_requested_k(tmp_path):

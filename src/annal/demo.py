@@ -34,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{summary.total} runs ({summary.done} now, {summary.skipped} resumed as done, "
         f"{len(summary.failed)} failed) in {time.perf_counter() - t0:.0f} s"
     )
+    print(paths.headline)
     print(f"report: {paths.html.resolve()}")
     print(f"        {paths.markdown.resolve()}")
     return 1 if summary.failed else 0

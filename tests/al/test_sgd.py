@@ -120,3 +120,16 @@ def test_macro_f1_close_to_sklearns_sgd_on_trec6(trec6):
             out.append(f1_score(y[test], model.predict(X[test]), average="macro"))
     assert np.mean(theirs) > 0.6  # the comparison is between two working classifiers
     assert abs(np.mean(ours) - np.mean(theirs)) < 0.02
+
+
+def test_warm_start_starts_from_the_previous_coefficients():
+    X, y = blobs(300, 3, dim=8, seed=7)
+    first = LabelledModel(make_classifier("sgd", seed=0), 3).fit(X, y)
+    cold = LabelledModel(make_classifier("sgd", seed=1), 3).fit(X, y)
+    warm = LabelledModel(make_classifier("sgd", seed=1), 3).fit(X, y, init=first)
+    assert not np.array_equal(warm.fitted_.coef_, cold.fitted_.coef_)
+    # One step of one row moves the start by at most eta_0 = 10 in the weights.
+    one = VectorisedSGD(epochs=1, batch_size=1, random_state=0).fit(
+        X[:2], np.array([0, 1]), coef_init=np.full((1, 8), 50.0), intercept_init=[0.0]
+    )
+    assert np.abs(one.coef_ - 50.0).max() < 21

@@ -130,3 +130,16 @@ def test_misspelt_model_fails_at_once_when_the_hub_is_out_of_reach(csv, tmp_path
     errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("error:")]
     assert len(errors) == 1 and "'minilmm'" in errors[0] and reason in errors[0], proc.stderr
     assert not out.exists()
+
+
+def test_progress_off_a_terminal_is_one_line_per_tenth(capsys):
+    """Off a terminal an encode reports each tenth once, as a plain line (no bar pieces),
+    and a resumed write starts from what was done."""
+    from annal.embed.progress import progress_bar
+
+    with progress_bar(True) as bar:
+        task = bar.add_task("encoding", total=200, completed=40)
+        for _ in range(16):
+            bar.advance(task, 10)
+    lines = capsys.readouterr().err.splitlines()
+    assert lines == [f"encoding: {p}% ({p * 2}/200)" for p in range(30, 101, 10)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -32,15 +33,37 @@ def test_paper_preset_validates_and_encodes_the_papers_experiments():
     t1 = exps["table-1"]
     assert [s.key for s in t1.strategies] == ["random", "distance"]
     assert t1.inits == ["random", "class-coverage", "cluster-coverage", "combined"]
-    assert cfg.classifier == "sgd" and cfg.test_size == 0.2
+    assert cfg.classifier.name == "sgd" and cfg.classifier.params == {} and cfg.test_size == 0.2
     # The paper's 250 / 500 x 20 on a 20 000-text pool, as fractions.
     assert cfg.protocol.resolve(20000) == (250, 500, 20)
-    # 6 strategies with random init + 3 other inits x {random, distance}, per dataset and seed.
-    assert len(expand_grid(cfg)) == len(cfg.datasets) * len(cfg.seeds) * 12
+    # The paper's distance: mean distance through FAISS LSH, nbits 16 (footnote 18), in
+    # combined too; section 3.1 sets it against the flat index and random.
+    lsh = {"index": "faiss:lsh?nbits=16", "aggregate": "mean"}
+    assert cfg.strategies()["distance"].params == lsh
+    combined = cfg.strategies()["combined"].params
+    assert combined["distance.index"] == lsh["index"] and combined["distance.aggregate"] == "mean"
+    sec31 = exps["lsh-vs-flat"]
+    assert [s.key for s in sec31.strategies] == ["random", "distance", "distance-flat"]
+    assert sec31.strategies[2].params == {"index": "exact?metric=cosine", "aggregate": "mean"}
+    # 7 strategies with random init + 3 other inits x {random, distance}, per dataset and seed.
+    assert len(expand_grid(cfg)) == len(cfg.datasets) * len(cfg.seeds) * 13
+
+
+def test_tournament_preset_pits_every_literature_strategy_against_margin(shared_root):
+    cfg = load_config("tournament")
+    names = [s.key for s in cfg.experiments[0].strategies]
+    classic = ["margin", "least-confident", "entropy", "random", "cluster"]
+    literature = ["class-balanced", "margin-kmeans", "galaxy", "direct", "cal", "badge"]
+    assert names == classic + literature + ["typiclust", "probcover"]
+    assert all(not s.params for s in cfg.experiments[0].strategies)  # published defaults
+    assert cfg.baseline == "margin" and cfg.sequential and cfg.seeds == [0, 1, 2, 3, 4]
+    assert cfg.protocol.resolve(20000) == (250, 500, 20)
+    shared = sorted(p.name for p in shared_root.iterdir() if (p / "data.csv").is_file())
+    assert sorted(d.key for d in cfg.datasets) == shared
 
 
 def test_presets_round_trip_through_yaml(tmp_path):
-    for name in ("paper", "demo"):
+    for name in ("paper", "demo", "tournament"):
         cfg = load_config(name)
         path = tmp_path / f"{name}.yaml"
         path.write_text(cfg.to_yaml())
@@ -86,6 +109,8 @@ def test_hash_changes_with_anything_that_changes_results():
             "label 'd' is used for two different strategies",
         ),
         ({"datasets": ["demo", "demo"], "strategies": ["random"]}, "duplicate dataset name"),
+        ({**BASE, "classifier": "svm"}, "classifier.name: unknown classifier 'svm'"),
+        ({**BASE, "classifier": {"name": "sgd", "parms": {}}}, "classifier.parms"),
     ],
 )
 def test_bad_config_is_one_line_naming_the_key(data, where):
@@ -144,3 +169,37 @@ def test_resolved_protocol_fits_the_pool_or_is_refused(initial, budget, rounds, 
         assert i == initial
     else:
         assert abs(i - initial * n_pool) <= 1 or i == 1
+
+
+def test_strategy_pool_as_spec_or_name_params_and_its_key():
+    pooled = {
+        **BASE,
+        "strategies": [
+            {"name": "coreset", "pool": "seals?k=100&index=faiss:hnsw?M=32"},
+            {"name": "margin", "pool": {"name": "anchoral", "params": {"size": 500}}},
+            "margin",
+        ],
+    }
+    cfg = parse_config(pooled)
+    keys = list(cfg.strategies())
+    assert keys == [
+        "coreset@seals?k=100&index=faiss:hnsw?M=32",
+        "margin@anchoral?size=500",
+        "margin",
+    ]
+    assert parse_config(yaml.safe_load(cfg.to_yaml())) == cfg
+    # A strategy without a pool dumps (and so hashes) exactly as before pools existed.
+    plain = parse_config(BASE)
+    assert all("pool" not in s for s in plain.model_dump()["experiments"][0]["strategies"])
+    assert cfg.config_hash() != plain.config_hash()
+    with pytest.raises(AnnalError, match=r"strategies\[0\].pool.*unknown pool 'seal'"):
+        parse_config({**BASE, "strategies": [{"name": "margin", "pool": "seal"}]})
+
+
+def test_classifier_takes_parameters_and_they_change_the_hash():
+    plain = parse_config({**BASE, "classifier": "sgd"})
+    tuned = parse_config({**BASE, "classifier": {"name": "sgd", "params": {"epochs": 5}}})
+    assert plain.classifier.name == tuned.classifier.name == "sgd"
+    assert tuned.classifier.params == {"epochs": 5} and str(tuned.classifier) == "sgd epochs=5"
+    assert plain.config_hash() != tuned.config_hash()
+    assert parse_config(yaml.safe_load(tuned.to_yaml())) == tuned

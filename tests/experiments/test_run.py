@@ -108,6 +108,8 @@ def test_a_failing_cell_is_recorded_and_the_others_finish(tmp_path, make_config)
             "strategy 'margin'",
         ),
         ({"classifier": "nope"}, "classifier"),
+        ({"classifier": {"name": "sgd", "params": {"epochs": 0}}}, "epochs must be an integer"),
+        ({"classifier": {"name": "sgd", "params": {"epoch": 3}}}, "valid: alpha, batch_size"),
     ],
 )
 def test_bad_input_fails_before_running(tmp_path, make_config, over, match):
@@ -193,3 +195,20 @@ def test_resume_refuses_when_the_data_changed(tmp_path, make_config):
         store.con.commit()
     with pytest.raises(AnnalError, match="the data changed"):
         run_experiment(cfg, tmp_path, jobs=1, progress=False)
+
+
+def test_pooled_strategy_stores_its_pool_columns(tmp_path, make_config):
+    pool = f"seals?k=10&index=faiss:flat&index_dir={tmp_path / 'idx'}"
+    cfg = make_config(
+        experiments=None,
+        strategies=[{"name": "margin", "pool": pool}],
+        protocol={"initial": 30, "budget": 20, "rounds": 2},
+    )
+    summary = run_experiment(cfg, tmp_path / "run", jobs=1, progress=False)
+    assert summary.ok
+    with ResultsStore.existing(tmp_path / "run") as store:
+        rounds = store.rounds_frame()
+    assert set(rounds["strategy"]) == {f"margin@{pool}"}
+    sizes = rounds.sort_values("round")["pool_size"].tolist()
+    assert sizes[0] >= 20 and sizes[-1] == 0
+    assert rounds["pool_search_s"].notna().all()

@@ -39,7 +39,7 @@ RUN_FIELDS = {
 
 
 def record(rnd: int, rng: np.random.Generator) -> dict:
-    rec = {"round": rnd, "n_labelled": 2 + 2 * rnd, "classes_covered": 2}
+    rec = {"round": rnd, "n_labelled": 2 + 2 * rnd, "classes_covered": 2, "pool_size": 40 - rnd}
     for c in ROUND_SCALARS:
         rec.setdefault(c, float(rng.random()))
     rec.update(

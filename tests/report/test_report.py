@@ -25,6 +25,8 @@ def test_report_files_hold_every_table_and_figure(tmp_path, filled):
     paths = make_report(tmp_path)
     md = paths.markdown.read_text()
     page = paths.html.read_text()
+    assert paths.headline.startswith("margin has the largest F1 curve area")
+    assert f"**{paths.headline}**" in md  # the Summary's lead sentence
     for title in (
         "Summary",
         "Table 1",

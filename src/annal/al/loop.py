@@ -24,12 +24,13 @@ from typing import Protocol
 import numpy as np
 from sklearn.base import BaseEstimator, clone
 
-from annal.al.geometry import as_float32, normalize_rows
+from annal.al.geometry import as_float32
 from annal.al.init import Initializer
 from annal.al.metrics import evaluate_predictions, labelled_set_metrics
 from annal.al.models import LabelledModel, make_classifier
+from annal.al.pools import CandidatePool, PoolStats, make_pool
 from annal.al.registry import make_initializer, make_strategy
-from annal.al.state import PoolState
+from annal.al.state import PoolState, pool_array
 from annal.al.stopping import (
     DEFAULT_STOP_SET_SIZE,
     STOPPING,
@@ -42,7 +43,7 @@ from annal.al.strategies.base import Strategy
 from annal.errors import AnnalError
 
 # Independent random streams of one round.
-_STREAM_INIT, _STREAM_CLASSIFIER, _STREAM_STRATEGY, _STREAM_STOP_SET = 0, 1, 2, 3
+_STREAM_INIT, _STREAM_CLASSIFIER, _STREAM_STRATEGY, _STREAM_STOP_SET, _STREAM_POOL = 0, 1, 2, 3, 4
 
 
 def derive_seed(seed: int, round: int, stream: int) -> int:
@@ -94,6 +95,11 @@ class RoundRecord:
     kappa with the previous round's predictions; ``stop_changed``: fraction of predictions that
     changed; ``stop_entropy``: mean normalised entropy). None where not observed or undefined
     (round 0 has no previous model).
+
+    ``pool_size`` is the number of unlabelled candidates the strategy chose from (the whole
+    unlabelled pool under ``full``; 0 in the last round), ``pool_build_s`` the seconds spent
+    building or loading the candidate pool's index this round (once per run), ``pool_search_s``
+    the seconds spent finding the candidates.
     """
 
     round: int
@@ -117,6 +123,9 @@ class RoundRecord:
     stop_kappa: float | None = None
     stop_changed: float | None = None
     stop_entropy: float | None = None
+    pool_size: int = 0
+    pool_build_s: float = 0.0
+    pool_search_s: float = 0.0
 
     def as_dict(self) -> dict:
         """A plain dict (JSON-ready: lists, ints, floats)."""
@@ -172,6 +181,8 @@ class ActiveLearningLoop:
     classifier : str or estimator
         A name from :func:`annal.al.make_classifier` (default ``sgd``) or an estimator with
         ``predict_proba``; a fresh one is fitted every round.
+    classifier_params : dict, optional
+        Parameters of a named classifier (see :func:`annal.al.make_classifier`).
     init : str or Initializer
         Initial-set strategy (used when ``run`` gets no ``initial_ids``).
     initial : int
@@ -186,6 +197,9 @@ class ActiveLearningLoop:
     warm_start : bool
         Start each round's fit from the previous round's coefficients (SGD only). Off by
         default: a fresh fit each round is the correct protocol.
+    pool : str or CandidatePool, optional
+        Where the strategy looks each round (:func:`annal.al.pools.make_pool` spec, e.g.
+        ``"seals?k=100&index=faiss:hnsw?M=32"``); default ``full``, the whole unlabelled pool.
     sequential : bool
         Sequential mode: strategies may ask the oracle row by row inside a round (``state.ask``)
         and use those labels for the rest of the batch (GALAXY, DIRECT); each row is asked
@@ -204,35 +218,40 @@ class ActiveLearningLoop:
         strategy: str | Strategy = "random",
         *,
         classifier: str | BaseEstimator = "sgd",
+        classifier_params: dict | None = None,
         init: str | Initializer = "random",
         initial: int = 250,
         budget: int = 500,
         rounds: int = 20,
         seed: int = 0,
         warm_start: bool = False,
+        pool: str | CandidatePool | None = None,
         sequential: bool = False,
         stopping: Sequence[str | StoppingCriterion] = tuple(STOPPING),
         stop_set_size: int = DEFAULT_STOP_SET_SIZE,
     ) -> None:
         self.strategy = strategy
         self.classifier = classifier
+        self.classifier_params = dict(classifier_params or {})
         self.init = init
         self.initial = initial
         self.budget = budget
         self.rounds = rounds
         self.seed = seed
         self.warm_start = warm_start
+        self.pool = pool
         self.sequential = sequential
         self.stopping = stopping
         self.stop_set_size = stop_set_size
 
     def __repr__(self) -> str:
+        pool = "" if self.pool is None else f", pool={self.pool!r}"
         return (
             f"ActiveLearningLoop({self.strategy!r}, classifier={self.classifier!r}, "
             f"init={self.init!r}, initial={self.initial}, budget={self.budget}, "
             f"rounds={self.rounds}, seed={self.seed}, warm_start={self.warm_start}, "
             f"sequential={self.sequential}, "
-            f"stopping={self.stopping!r}, stop_set_size={self.stop_set_size})"
+            f"stopping={self.stopping!r}, stop_set_size={self.stop_set_size}{pool})"
         )
 
     def initial_ids(
@@ -268,7 +287,8 @@ class ActiveLearningLoop:
         Parameters
         ----------
         X_pool : np.ndarray of float, shape (n, d)
-            Pool embeddings.
+            Pool embeddings; a float16 or float32 array (e.g. a memory-mapped ``.npy``) is
+            read in place, never copied whole.
         y_pool : np.ndarray of int, shape (n,) or None
             Pool labels, used only by the simulated oracle (and by label-reading
             initialisers); may be None when an ``oracle`` is given.
@@ -294,7 +314,7 @@ class ActiveLearningLoop:
         list of RoundRecord
             The resumed records followed by the new ones.
         """
-        X = as_float32(X_pool)
+        X = pool_array(X_pool)
         X_test = as_float32(X_test)
         y_test = np.asarray(y_test, dtype=np.int64)
         n = len(X)
@@ -309,6 +329,7 @@ class ActiveLearningLoop:
             known = [y_test] + ([] if y_pool is None else [np.asarray(y_pool)])
             n_classes = int(max(int(np.max(a)) for a in known if len(a)) + 1)
         strategy = make_strategy(self.strategy) if isinstance(self.strategy, str) else self.strategy
+        pool = make_pool(self.pool)  # a fresh pool: no state from another run
 
         if initial_ids is None:
             initial_ids = self.initial_ids(X, ids, n_classes=n_classes, y_pool=y_pool)
@@ -343,6 +364,7 @@ class ActiveLearningLoop:
         criteria = self._criteria()
         stop_seed = derive_seed(self.seed, 0, _STREAM_STOP_SET)
         stop_pos = _positions(ids, stop_set(ids[~labelled], self.stop_set_size, stop_seed))
+        stop_X = as_float32(X[stop_pos])
         if len(stop_pos) == 0:
             criteria = []  # nothing unlabelled to watch
         records = [
@@ -356,18 +378,23 @@ class ActiveLearningLoop:
                 # Refit the round's model (same seed, same result) so warm starts and the
                 # stopping criteria's history continue as in an uninterrupted run.
                 model = self._fit(X, labelled, y_known, n_classes, i, model)[0]
-                _observe(criteria, model, X[stop_pos])
+                _observe(criteria, model, stop_X)
+            if i < self.rounds:  # a growing pool takes in this round's labelled rows again
+                pool.update(
+                    PoolState(X, ids, labelled, n_classes=n_classes, round=i, labels=y_known)
+                )
             label(np.asarray(rec.selected_ids, dtype=np.int64))
 
-        unit = normalize_rows(X)
+        unit = None  # unit rows of the whole pool, kept across rounds once a strategy needs them
         for r in range(len(records), self.rounds + 1):
             model, fit_s = self._fit(X, labelled, y_known, n_classes, r, model)
             t0 = time.perf_counter()
             scores = evaluate_predictions(y_test, model.predict(X_test), n_classes)
-            stops = _observe(criteria, model, X[stop_pos])
+            stops = _observe(criteria, model, stop_X)
             eval_s = time.perf_counter() - t0
             selected = np.empty(0, dtype=np.int64)
             query_s = 0.0
+            stats = PoolStats(0)
             if r < self.rounds:
                 state = PoolState(
                     X,
@@ -380,11 +407,15 @@ class ActiveLearningLoop:
                     labels=y_known,
                     oracle=ask_once if self.sequential else None,
                 )
+                sub, stats = pool.restrict(
+                    state, self.budget, seed=derive_seed(self.seed, r, _STREAM_POOL)
+                )
                 t0 = time.perf_counter()
                 selected = strategy.select(
-                    state, self.budget, seed=derive_seed(self.seed, r, _STREAM_STRATEGY)
+                    sub, self.budget, seed=derive_seed(self.seed, r, _STREAM_STRATEGY)
                 )
                 query_s = time.perf_counter() - t0
+                unit = state._unit
             record = RoundRecord(
                 round=r,
                 n_labelled=int(labelled.sum()),
@@ -394,6 +425,9 @@ class ActiveLearningLoop:
                 query_s=query_s,
                 selected_ids=[int(i) for i in selected],
                 eval_s=eval_s,
+                pool_size=stats.size,
+                pool_build_s=stats.build_s,
+                pool_search_s=stats.search_s,
                 **stops,
             )
             records.append(record)
@@ -429,10 +463,12 @@ class ActiveLearningLoop:
         previous: LabelledModel | None,
     ) -> tuple[LabelledModel, float]:
         estimator = make_classifier(
-            self.classifier, derive_seed(self.seed, round, _STREAM_CLASSIFIER)
+            self.classifier,
+            derive_seed(self.seed, round, _STREAM_CLASSIFIER),
+            self.classifier_params,
         )
         t0 = time.perf_counter()
         model = LabelledModel(estimator, n_classes).fit(
-            X[labelled], y_known[labelled], init=previous if self.warm_start else None
+            as_float32(X[labelled]), y_known[labelled], init=previous if self.warm_start else None
         )
         return model, time.perf_counter() - t0

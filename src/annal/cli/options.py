@@ -14,9 +14,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import typer
+import yaml
 from rich.console import Console
 
 from annal.cli import print_warning
+from annal.errors import AnnalError
 
 #: What commands print for a person (results, tables, "wrote FILE" lines).
 console = Console(highlight=False, soft_wrap=True)
@@ -171,3 +173,28 @@ def load_from_cli(
             clean=not no_clean,
             min_class_size=min_class_size,
         )
+
+
+def parse_params(pairs: list[str], flag: str = "--param") -> dict:
+    """``["aggregate=max", "n_clusters=20"]`` -> ``{"aggregate": "max", "n_clusters": 20}``.
+
+    Values that read as YAML numbers, booleans or lists become those; anything else stays text
+    (so index specs like ``faiss:lsh?nbits=16`` pass through unchanged).
+    """
+    params: dict = {}
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        if not sep or not key.strip():
+            raise AnnalError(f"{flag} must look like key=value, got {pair!r}")
+        if key.strip() in params:
+            raise AnnalError(f"{flag} {key.strip()} is given twice; give each parameter once")
+        try:
+            value = yaml.safe_load(text)
+        except yaml.YAMLError:
+            value = text
+        if isinstance(value, list):
+            value = tuple(value)
+        elif not isinstance(value, int | float | bool) or value is None:
+            value = text
+        params[key.strip()] = value
+    return params

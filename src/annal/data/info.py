@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,10 +87,43 @@ def dataset_info(ds: Dataset) -> DatasetInfo:
     )
 
 
+def label_distribution_figure(name: str, labels: Sequence[str], counts: Sequence[int]):
+    """Texts per class as horizontal bars, largest on top, every class named in full (the
+    paper's Figure 1, readable for any number of classes); a log x-axis when the largest class
+    is more than 20 times the smallest.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    counts_a = np.asarray(counts)
+    order = np.argsort(-counts_a, kind="stable")
+    n = len(order)
+    fig, ax = plt.subplots(figsize=(7.5, 0.9 + 0.19 * n))
+    y = np.arange(n)
+    ax.barh(y, counts_a[order], color="#4c72b0", height=0.75)
+    ax.set_yticks(y, [str(labels[i]) for i in order], fontsize=8 if n <= 40 else 7)
+    ax.set_ylim(n - 0.5, -0.5)
+    ratio = counts_a.max() / max(1, counts_a.min())
+    if ratio > 20:
+        ax.set_xscale("log")
+    ax.set_xlabel("texts" + (" (log scale)" if ratio > 20 else ""))
+    ax.set_title(f"{name}: {n} classes, largest/smallest {ratio:.1f}", fontsize=10)
+    ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
 def plot_label_distribution(
     info: DatasetInfo | Dataset, path: str | os.PathLike[str], *, title: str | None = None
 ) -> Path:
-    """Draw the label distribution (a sorted bar chart, paper Figure 1) to an image file.
+    """Draw the label distribution (paper Figure 1, :func:`label_distribution_figure`) to an
+    image file.
 
     Parameters
     ----------
@@ -98,39 +132,28 @@ def plot_label_distribution(
         Output file; the format follows the extension (``.png``, ``.pdf``, ``.svg``).
         Written atomically.
     title : str, optional
-        Defaults to ``"Label distribution: <name>"``.
+        Defaults to the dataset's name with its class count and imbalance ratio.
 
     Returns
     -------
     pathlib.Path
         The written file.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     if isinstance(info, Dataset):
         info = dataset_info(info)
     path = Path(path)
-    names = [c for c, _ in info.counts]
-    values = [k for _, k in info.counts]
-    width = min(max(6.0, 0.28 * len(names) + 2.0), 30.0)
-    fig, ax = plt.subplots(figsize=(width, 4.5), layout="constrained")
+    fig = label_distribution_figure(
+        info.name, [c for c, _ in info.counts], [k for _, k in info.counts]
+    )
     try:
-        ax.bar(range(len(names)), values, color="#4C72B0")
-        ax.set_xticks(
-            range(len(names)),
-            names,
-            rotation=90 if len(names) > 8 else 45,
-            ha="center" if len(names) > 8 else "right",
-            fontsize=8,
-        )
-        ax.set_ylabel("rows")
-        ax.set_title(title or f"Label distribution: {info.name}")
-        ax.margins(x=0.01)
+        if title:
+            fig.axes[0].set_title(title, fontsize=10)
         with atomic_write(path) as fh:
-            fig.savefig(fh, format=path.suffix.lstrip(".").lower() or "png", dpi=120)
+            fig.savefig(
+                fh, format=path.suffix.lstrip(".").lower() or "png", dpi=120, bbox_inches="tight"
+            )
     except ValueError as exc:
         raise AnnalError(f"{path}: cannot write plot: {exc}") from exc
     finally:

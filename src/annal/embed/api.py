@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -12,8 +14,12 @@ from annal.embed.base import Encoder, check_embeddings
 from annal.embed.cache import EmbeddingCache, cache_key
 from annal.embed.precomputed import load_embeddings
 from annal.embed.registry import get_encoder
+from annal.embed.writer import CHUNK_ROWS, write_chunked
+from annal.errors import AnnalError
 
 PRECOMPUTED_DEFAULT = "minilm.npy"
+#: The encoder a Ray task builds when no model is named.
+DEFAULT_SPEC = "minilm"
 
 
 def embed_texts(
@@ -102,6 +108,93 @@ def embed_dataset(
     else:
         encoder = model
     return embed_texts(ds.texts, encoder, cache=cache)
+
+
+def embed_to_file(
+    ds: Dataset,
+    model: str | None,
+    out: str | os.PathLike[str],
+    *,
+    chunk_rows: int = CHUNK_ROWS,
+    dtype: str = "float16",
+    backend: str = "local",
+    address: str | None = None,
+    cache: bool = True,
+    progress: bool = True,
+) -> Path:
+    """Embed a dataset straight into a memory-mapped ``.npy`` file, chunk by chunk, resumably.
+
+    Parameters are those of :func:`embed_dataset` and
+    :func:`~annal.embed.writer.write_chunked`. Encoders whose vectors depend on the whole
+    corpus (TF-IDF) are fitted once on every text and their rows then written in chunks;
+    precomputed files are copied chunk by chunk. Rerunning the same call after a crash
+    continues from the last finished chunk.
+
+    Returns
+    -------
+    pathlib.Path
+        ``out``, row-aligned with ``ds.ids``.
+    """
+    n = len(ds)
+    pre = precomputed_path(ds, model)
+    if pre is not None:
+        if backend == "ray":
+            raise AnnalError("--backend ray encodes texts; a precomputed .npy file needs none")
+        stat = pre.stat()
+        source = f"precomputed:{pre.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
+        key = source + ":" + hashlib.sha256(np.asarray(ds.ids).tobytes()).hexdigest()
+
+        def encode(start: int, stop: int) -> np.ndarray:
+            rows = ds.ids[start:stop]
+            return load_embeddings(pre, rows=rows, n_rows=ds.report.rows_read)
+
+        return write_chunked(
+            out, n, encode=encode, key=key, chunk_rows=chunk_rows, dtype=dtype, progress=progress
+        )
+    encoder = get_encoder(model, progress=False)
+    texts = [str(t) for t in ds.texts]
+    key = cache_key(encoder.name, texts)
+    if not getattr(encoder, "row_independent", False):
+        if backend == "ray":
+            raise AnnalError(f"{encoder.name} fits on the whole corpus; it cannot run as Ray tasks")
+        vectors = embed_texts(texts, encoder, cache=cache)
+        return write_chunked(
+            out,
+            n,
+            encode=lambda start, stop: vectors[start:stop],
+            key=key,
+            chunk_rows=chunk_rows,
+            dtype=dtype,
+            progress=progress,
+        )
+    return write_chunked(
+        out,
+        n,
+        encode=lambda start, stop: encoder.encode(texts[start:stop]),
+        texts=texts,
+        spec=model or DEFAULT_SPEC,
+        key=key,
+        chunk_rows=chunk_rows,
+        dtype=dtype,
+        backend=backend,
+        address=address,
+        progress=progress,
+    )
+
+
+def embedding_label(ds: Dataset, model: str | None = None) -> str:
+    """What :func:`embed_dataset` uses for ``ds`` and ``model``, as recorded with a run.
+
+    ``"all-MiniLM-L6-v2 (precomputed minilm.npy)"`` for the folder's MiniLM file, ``"precomputed
+    <file>"`` for another file, else the encoder's name (e.g.
+    ``sentence-transformers/all-mpnet-base-v2``).
+    """
+    path = precomputed_path(ds, model)
+    if path is not None:
+        if path.name == PRECOMPUTED_DEFAULT:
+            return f"all-MiniLM-L6-v2 (precomputed {path.name})"
+        return f"precomputed {path.name}"
+    return get_encoder(model, progress=False).name
 
 
 def embedding_source(ds: Dataset, model: str | None = None, *, cache: bool = True) -> str:

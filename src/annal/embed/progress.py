@@ -23,8 +23,14 @@ class _Lines:
     def __exit__(self, *exc: object) -> None:
         return None
 
-    def add_task(self, description: str, total: float) -> int:
-        self.tasks[len(self.tasks)] = [description, float(total), 0.0, 0]
+    def add_task(self, description: str, total: float, completed: float = 0) -> int:
+        done = float(completed)
+        self.tasks[len(self.tasks)] = [
+            description,
+            float(total),
+            done,
+            int(10 * done / total) if total else 0,
+        ]
         return len(self.tasks) - 1
 
     def advance(self, task: int, amount: float = 1) -> None:

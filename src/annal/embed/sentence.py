@@ -20,6 +20,8 @@ from annal.errors import AnnalError
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 _BUNDLED_ALIASES = {"minilm", "all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"}
+#: Names of all-mpnet-base-v2, loaded from the ``annal[mpnet]`` extra (:mod:`annal.embed.mpnet`).
+MPNET_ALIASES = {"mpnet", "all-mpnet-base-v2", "sentence-transformers/all-mpnet-base-v2"}
 _OFFLINE_VARS = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
 # Models already loaded in this process, by (what was loaded, device, max_seq_length):
 # encoding several datasets, or a CLI called repeatedly in one process, loads once.
@@ -96,8 +98,9 @@ class SentenceTransformerEncoder:
     Parameters
     ----------
     model : str
-        ``"all-MiniLM-L6-v2"`` / ``"minilm"`` (the bundled copy), a local model
-        folder, or a Hugging Face hub name (the only case that may use the network).
+        ``"all-MiniLM-L6-v2"`` / ``"minilm"`` (the bundled copy), ``"mpnet"`` /
+        ``"all-mpnet-base-v2"`` (the ``annal[mpnet]`` extra), a local model folder, or a
+        Hugging Face hub name (the only case that may use the network).
     batch_size : int
         Texts per forward pass.
     normalize : bool
@@ -117,6 +120,10 @@ class SentenceTransformerEncoder:
     The model is loaded on the first :meth:`encode` call, so building an encoder
     (and computing its cache key) is free.
     """
+
+    #: Each text's vector depends on that text alone, so a corpus can be encoded in chunks
+    #: (resumably, or as Ray tasks) with the same result.
+    row_independent = True
 
     def __init__(
         self,
@@ -147,6 +154,11 @@ class SentenceTransformerEncoder:
         model = str(self.model)
         if model.lower() in _BUNDLED_ALIASES:
             return f"sentence-transformers/{DEFAULT_MODEL}", str(bundled_model_path()), False
+        if model.lower() in MPNET_ALIASES:
+            from annal.embed.mpnet import MPNET_NAME, piece_paths
+
+            piece_paths()  # the extra is installed (else one line saying how to get it)
+            return MPNET_NAME, "mpnet", False  # joined and unzipped only when loaded
         path = Path(model).expanduser()
         if path.is_dir():
             return str(path.resolve()), str(path.resolve()), False
@@ -182,6 +194,10 @@ class SentenceTransformerEncoder:
         if getattr(self, "_model", None) is not None:
             return self._model
         _, target, online = self._resolve()
+        if target == "mpnet":
+            from annal.embed.mpnet import mpnet_model_path
+
+            target = str(mpnet_model_path())
         key = (target, self.device, self.max_seq_length)
         model = _LOADED.get(key)
         if model is None:

@@ -173,23 +173,13 @@ class RayBackend:
 
     def start(self) -> None:
         """Connect to (or start) Ray and create the message queue."""
-        try:
-            import ray
-            from ray.util.queue import Queue
-        except ImportError:
-            raise AnnalError("--backend ray needs Ray: pip install 'annal[ray]'") from None
-        if not ray.is_initialized():
-            try:
-                if self.address:
-                    ray.init(address=self.address, log_to_driver=False)
-                else:
-                    ray.init(num_cpus=self.jobs, include_dashboard=False, log_to_driver=False)
-            except (ConnectionError, RuntimeError, ValueError) as exc:
-                where = self.address or "a local instance"
-                raise AnnalError(
-                    f"--backend ray: cannot start or reach Ray at {where}: {exc}"
-                ) from None
+        from annal.ray_connect import connect_ray
+
+        if connect_ray(self.address, self.jobs):
             self._started_ray = True
+        import ray
+        from ray.util.queue import Queue
+
         self._queue = Queue()
         self._remote = ray.remote(num_cpus=1, max_retries=0)(execute_cell)
 

@@ -38,6 +38,8 @@ class PreparedDataset:
         ``(seed, init) -> ids`` of the initial labelled set (int64, sorted).
     protocol : tuple of int
         The resolved ``(initial, budget, rounds)`` for this dataset's pool.
+    encoder : str
+        What embedded it (:func:`annal.embed.api.embedding_label`); its dimension is ``X``'s.
     """
 
     key: str
@@ -49,6 +51,7 @@ class PreparedDataset:
     splits: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     initial_ids: dict[tuple[int, str], np.ndarray] = field(default_factory=dict)
     protocol: tuple[int, int, int] = (0, 0, 0)
+    encoder: str = ""
 
     def arrays(self) -> dict[str, np.ndarray]:
         """What the workers need: ``X``, ``y``, ``ids``."""
@@ -75,9 +78,12 @@ def load_embedded(dc: DatasetConfig, config: Config, *, progress: bool = True):
     -------
     ds : annal.data.Dataset
     X : np.ndarray of float32, shape (len(ds), d)
+    encoder : str
+        What embedded it (:func:`annal.embed.api.embedding_label`).
     """
     from annal.data import load_dataset
     from annal.embed import embed_dataset
+    from annal.embed.api import embedding_label
 
     ds = load_dataset(
         dc.name,
@@ -90,7 +96,7 @@ def load_embedded(dc: DatasetConfig, config: Config, *, progress: bool = True):
         dedupe=dc.dedupe,
     )
     X = np.ascontiguousarray(embed_dataset(ds, config.encoder, progress=progress), dtype=np.float32)
-    return ds, X
+    return ds, X, embedding_label(ds, config.encoder)
 
 
 def initial_set(
@@ -124,7 +130,7 @@ def prepare_dataset(
     AnnalError
         Unknown dataset, or a protocol that does not fit the pool.
     """
-    ds, X = load_embedded(dc, config, progress=progress)
+    ds, X, encoder = load_embedded(dc, config, progress=progress)
     prep = PreparedDataset(
         key=dc.key,
         X=X,
@@ -132,6 +138,7 @@ def prepare_dataset(
         ids=np.asarray(ds.ids, dtype=np.int64),
         classes=tuple(ds.classes),
         report=ds.report.as_dict() if hasattr(ds.report, "as_dict") else dict(ds.report),
+        encoder=encoder,
     )
     from annal.al import stratified_split
 

@@ -163,7 +163,7 @@ def check_components(config: Config) -> None:
         except (AnnalError, TypeError, ValueError) as exc:
             raise AnnalError(f"config: strategy {key!r}: {exc}") from None
     try:
-        make_classifier(config.classifier, 0)
+        make_classifier(config.classifier.name, 0, config.classifier.params)
     except AnnalError as exc:
         raise AnnalError(f"config: classifier: {exc}") from None
 
@@ -180,7 +180,7 @@ def _task_fields(config: Config, cell: Cell, prep: PreparedDataset, versions: di
         "strategy_params": strat.params,
         "init": cell.init,
         "seed": cell.seed,
-        "classifier": config.classifier,
+        "classifier": str(config.classifier),
         "experiments": experiments_of(config, cell.strategy, cell.init),
         "versions": versions,
         "n_pool": len(train_pos),
@@ -299,6 +299,8 @@ def run_experiment(
         with open_store(out, config, force=force) as store:
             for prep in preps.values():
                 store.put_dataset(prep.key, list(prep.classes), prep.class_counts(), prep.report)
+                embedding = {"encoder": prep.encoder, "dim": int(prep.X.shape[1])}
+                store.set_meta({f"embedding:{prep.key}": json.dumps(embedding)})
             _execute(config, pending, preps, store, executor, summary, progress, console)
     summary.wall_s = time.perf_counter() - t0
     return summary
@@ -371,7 +373,8 @@ def _execute(
             strategy=strat.name,
             params=dict(strat.params),
             init=cell.init,
-            classifier=config.classifier,
+            classifier=config.classifier.name,
+            classifier_params=dict(config.classifier.params),
             seed=cell.seed,
             initial=initial,
             budget=budget,
@@ -384,6 +387,7 @@ def _execute(
             n_classes=len(prep.classes),
             resume=stored,
             threads=executor.threads,
+            pool=strat.pool,
         )
         tasks.append((task, cell.dataset))
     n_rounds = sum(max(0, expected[k] - seen[k]) for k in expected)

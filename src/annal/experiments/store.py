@@ -49,13 +49,16 @@ ROUND_SCALARS = (
     "stop_kappa",
     "stop_changed",
     "stop_entropy",
+    "pool_size",
+    "pool_build_s",
+    "pool_search_s",
 )
 #: Yes/no round-record fields (whether each stopping criterion would stop), stored as 0/1/NULL.
 ROUND_FLAGS = ("stop_stabilizing", "stop_change", "stop_uncertainty")
 #: List-valued round-record fields, stored as JSON text.
 ROUND_LISTS = ("recall_per_class", "f1_per_class", "selected_ids")
 #: Round fields that measure time, not results: left out of equality checks.
-TIMING_FIELDS = ("fit_s", "eval_s", "query_s")
+TIMING_FIELDS = ("fit_s", "eval_s", "query_s", "pool_build_s", "pool_search_s")
 
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -229,6 +232,11 @@ class ResultsStore:
         with self._tx() as con:
             con.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", list(values.items()))
 
+    def embeddings(self) -> dict[str, dict[str, Any]]:
+        """What embedded each dataset: ``{dataset: {"encoder": name, "dim": d}}``."""
+        rows = self.con.execute("SELECT key, value FROM meta WHERE key LIKE 'embedding:%'")
+        return {r["key"].split(":", 1)[1]: json.loads(r["value"]) for r in rows}
+
     def config(self) -> dict[str, Any]:
         """The config the results were produced with (as stored)."""
         raw = self.get_meta("config")
@@ -335,7 +343,11 @@ class ResultsStore:
         rec: dict[str, Any] = {"round": int(r["round"])}
         for c in ROUND_SCALARS:
             v = r[c]
-            rec[c] = int(v) if c in ("n_labelled", "classes_covered") and v is not None else v
+            rec[c] = (
+                int(v)
+                if c in ("n_labelled", "classes_covered", "pool_size") and v is not None
+                else v
+            )
         for c in ROUND_FLAGS:
             rec[c] = None if r[c] is None else bool(r[c])
         for c in ROUND_LISTS:

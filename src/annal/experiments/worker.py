@@ -40,7 +40,8 @@ class CellTask:
         The strategy's registry name and parameters.
     init : str
         The initialisation method's name (its set is already fixed in ``initial_ids``).
-    classifier : str
+    classifier, classifier_params : str, dict
+        The classifier's registry name and parameters.
     seed : int
     initial, budget, rounds : int
         The resolved protocol.
@@ -58,6 +59,8 @@ class CellTask:
         Size of the dataset's class list.
     threads : int
         BLAS/OpenMP threads this worker may use.
+    pool : str, optional
+        Candidate-pool spec (``None``: the whole pool).
     """
 
     cell: str
@@ -65,6 +68,7 @@ class CellTask:
     params: dict[str, Any]
     init: str
     classifier: str
+    classifier_params: dict[str, Any]
     seed: int
     initial: int
     budget: int
@@ -76,6 +80,7 @@ class CellTask:
     n_classes: int
     resume: list[dict[str, Any]] = field(default_factory=list)
     threads: int = 1
+    pool: str | None = None
     sequential: bool = False
 
 
@@ -133,12 +138,14 @@ def _run(task: CellTask, data: dict[str, Any] | str, sink: Sink) -> None:
     loop = ActiveLearningLoop(
         make_strategy(task.strategy, **task.params),
         classifier=task.classifier,
+        classifier_params=task.classifier_params,
         init=task.init,
         initial=task.initial,
         budget=task.budget,
         rounds=task.rounds,
         seed=task.seed,
         warm_start=task.warm_start,
+        pool=task.pool,
         sequential=task.sequential,
     )
     loop.run(

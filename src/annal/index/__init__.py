@@ -11,7 +11,7 @@ See :mod:`annal.index.base` for the distance convention and the k > ntotal rule 
 from __future__ import annotations
 
 from annal.index.base import VectorIndex, normalize_rows
-from annal.index.factory import make_index
+from annal.index.factory import load_index, make_index
 from annal.index.spec import BACKENDS, METRICS, IndexSpec, parse_spec
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "METRICS",
     "IndexSpec",
     "VectorIndex",
+    "load_index",
     "make_index",
     "normalize_rows",
     "parse_spec",

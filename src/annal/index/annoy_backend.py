@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from annal.errors import AnnalError
-from annal.index.base import VectorIndex
+from annal.index.base import VectorIndex, save_through_path
 
 _ANNOY_NAMES = {"cosine": "angular", "ip": "dot", "l2": "euclidean"}
 
@@ -69,6 +69,16 @@ class AnnoyIndex(VectorIndex):
         else:
             dist[filled] = dist[filled] ** 2
         return dist, found
+
+    def _save(self, fh) -> None:
+        # save() re-maps the forest from the file it wrote; the mapping outlives its removal.
+        save_through_path(fh, self._index.save, ".ann")
+
+    def _load(self, path: str, ids: np.ndarray) -> None:
+        index = import_annoy().AnnoyIndex(self.dim, _ANNOY_NAMES[self.metric])
+        index.load(path)
+        self._index = index
+        self._pos_ids = ids.copy()
 
     def _memory_bytes(self) -> int:
         with tempfile.TemporaryDirectory() as tmp:

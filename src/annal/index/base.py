@@ -22,9 +22,12 @@ with id ``-1`` and distance ``+inf``.
 
 from __future__ import annotations
 
+import json
 import os
+import tempfile
 from abc import ABC, abstractmethod
-from typing import Any, ClassVar
+from pathlib import Path
+from typing import Any, BinaryIO, ClassVar
 
 import numpy as np
 
@@ -203,6 +206,66 @@ class VectorIndex(ABC):
             self._ids = self._ids[~np.isin(self._ids, ids)]
         return int(ids.size)
 
+    def build_chunked(
+        self, vectors: Any, ids: Any = None, *, chunk: int = 65536, seed: int = 0
+    ) -> VectorIndex:
+        """:meth:`build` for inputs larger than memory (e.g. a float16 memory-mapped pool).
+
+        Rows are converted to float32 ``chunk`` at a time, so no float32 copy of the whole of
+        ``vectors`` is ever held. The first chunk is a seeded random sample of rows (what a
+        trained backend such as IVF learns its cells from); the rest are added in order.
+        Backends that cannot add after build get the whole array at once.
+
+        Parameters
+        ----------
+        vectors : array-like of shape (n, d)
+        ids : array-like of int of shape (n,), optional
+        chunk : int
+            Rows converted per step.
+        seed : int
+            Seed of the first chunk's sample.
+        """
+        n = len(vectors)
+        ids = np.arange(n, dtype=np.int64) if ids is None else self._check_ids(ids, n)
+        if not self.supports_add or n <= chunk:
+            return self.build(vectors, ids)
+        first = np.sort(np.random.default_rng(seed).choice(n, size=chunk, replace=False))
+        self.build(np.asarray(vectors[first], dtype=np.float32), ids[first])
+        rest = np.ones(n, dtype=bool)
+        rest[first] = False
+        rest_pos = np.flatnonzero(rest)
+        for start in range(0, len(rest_pos), chunk):
+            pos = rest_pos[start : start + chunk]
+            self.add(np.asarray(vectors[pos], dtype=np.float32), ids[pos])
+        return self
+
+    def save(self, folder: str | os.PathLike[str]) -> Path:
+        """Write the index to ``folder`` (created); :func:`annal.index.load_index` reads it.
+
+        Every file is written atomically and ``meta.json`` last, so a folder without it (a
+        crash half-way) is never read as an index.
+        """
+        from annal._io import atomic_write, atomic_write_bytes
+
+        self._require_built()
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "meta.json").unlink(missing_ok=True)
+        with atomic_write(folder / "ids.npy") as fh:
+            np.save(fh, self._ids, allow_pickle=False)
+        with atomic_write(folder / "index.bin") as fh:
+            self._save(fh)
+        meta = {"spec": str(self.spec), "dim": self.dim, "ntotal": self.ntotal}
+        atomic_write_bytes(folder / "meta.json", json.dumps(meta).encode())
+        return folder
+
+    def _restore(self, folder: Path, dim: int) -> VectorIndex:
+        ids = np.load(folder / "ids.npy", allow_pickle=False)
+        self._dim = int(dim)
+        self._load(str(folder / "index.bin"), ids)
+        self._ids = ids
+        return self
+
     # -- helpers ------------------------------------------------------------------
     def _require_built(self) -> None:
         if self._dim is None:
@@ -263,3 +326,22 @@ class VectorIndex(ABC):
     @abstractmethod
     def _memory_bytes(self) -> int:
         """Bytes held by the backend's own structures."""
+
+    def _save(self, fh: BinaryIO) -> None:
+        """Write the backend's structures to the open binary file ``fh``."""
+        raise AnnalError(f"{self.backend} indexes cannot be saved")
+
+    def _load(self, path: str, ids: np.ndarray) -> None:
+        """Read what :meth:`_save` wrote (``ids`` are the stored ids, in insertion order)."""
+        raise AnnalError(f"{self.backend} indexes cannot be loaded")
+
+
+def save_through_path(fh: BinaryIO, write: Any, suffix: str = ".bin") -> None:
+    """Run ``write(path)`` (a library that saves only to a path) and copy the file into ``fh``."""
+    import shutil
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "index" + suffix)
+        write(path)
+        with open(path, "rb") as src:
+            shutil.copyfileobj(src, fh, 1 << 20)

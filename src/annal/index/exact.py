@@ -84,6 +84,12 @@ class ExactIndex(VectorIndex):
     def _memory_bytes(self) -> int:
         return self._x.nbytes + self._pos_ids.nbytes + self._sqnorm.nbytes
 
+    def _save(self, fh) -> None:
+        np.save(fh, self._x, allow_pickle=False)
+
+    def _load(self, path: str, ids: np.ndarray) -> None:
+        self._build(np.load(path, allow_pickle=False), ids)
+
     def _search(self, q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         n = len(self._x)
         block = self.params["block"] or max(1, _BLOCK_FLOATS // n)

@@ -7,7 +7,11 @@ Annoy or hnswlib.
 from __future__ import annotations
 
 import importlib
+import json
+import os
+from pathlib import Path
 
+from annal.errors import AnnalError
 from annal.index.base import VectorIndex
 from annal.index.spec import IndexSpec, parse_spec
 
@@ -44,3 +48,20 @@ def make_index(spec: str | IndexSpec) -> VectorIndex:
     module_name, _, class_name = _IMPLEMENTATIONS[parsed.backend].partition(":")
     cls = getattr(importlib.import_module(module_name), class_name)
     return cls(parsed)
+
+
+def load_index(folder: str | os.PathLike[str]) -> VectorIndex:
+    """The index :meth:`VectorIndex.save` wrote to ``folder``.
+
+    Raises
+    ------
+    AnnalError
+        No complete index in ``folder`` (missing or unreadable ``meta.json``).
+    """
+    folder = Path(folder)
+    try:
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        spec, dim = meta["spec"], int(meta["dim"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise AnnalError(f"{folder}: no saved index ({exc})") from None
+    return make_index(spec)._restore(folder, dim)

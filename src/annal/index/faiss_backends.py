@@ -112,6 +112,23 @@ class FaissIndex(VectorIndex):
         except RuntimeError as exc:
             raise AnnalError(f"{self.spec}: faiss cannot remove from this index ({exc})") from None
 
+    def _save(self, fh) -> None:
+        faiss = import_faiss()
+        index = self._index
+        if self.params.get("device", "cpu") == "gpu":
+            index = faiss.index_gpu_to_cpu(index)
+        writer = faiss.PyCallbackIOWriter(fh.write)  # streams: no in-memory copy of the index
+        faiss.write_index(index, writer)
+        del writer
+
+    def _load(self, path: str, ids: np.ndarray) -> None:
+        faiss = import_faiss()
+        self._index = self._to_device(faiss.read_index(path))
+        self._loaded()
+
+    def _loaded(self) -> None:
+        """Re-attach handles to inner structures after :meth:`_load`."""
+
     def _memory_bytes(self) -> int:
         faiss = import_faiss()
         index = self._index
@@ -156,6 +173,21 @@ class FaissLSHIndex(FaissIndex):
     def _to_distance(self, scores: np.ndarray) -> np.ndarray:
         return 1.0 - np.cos(np.pi * scores / self.params["nbits"])
 
+    def codes(self, x: np.ndarray) -> np.ndarray:
+        """The index's binary code of each row of ``x`` (n, d) as an integer, int64 (n,).
+
+        Bytes of FAISS's code in little-endian order: two codes differ in exactly the bits
+        whose count is their Hamming distance. Needs a built index, codes of at most 7 bytes.
+        """
+        rotation, lsh = self._parts
+        with faiss_threads(self.threads):
+            packed = lsh.sa_encode(rotation.apply(np.ascontiguousarray(x, dtype=np.float32)))
+        packed = np.asarray(packed, dtype=np.uint8).reshape(len(x), -1)
+        if packed.shape[1] > 7:
+            raise ValueError("codes of more than 7 bytes do not fit an int64")
+        weights = np.left_shift(np.int64(1), 8 * np.arange(packed.shape[1], dtype=np.int64))
+        return packed.astype(np.int64) @ weights
+
 
 class FaissHNSWIndex(FaissIndex):
     """FAISS HNSW graph: ``faiss:hnsw?M=32&efConstruction=40&efSearch=16[&metric=...]``.
@@ -171,6 +203,9 @@ class FaissHNSWIndex(FaissIndex):
         self._hnsw = faiss.IndexHNSWFlat(dim, self.params["M"], self._metric_type())
         self._hnsw.hnsw.efConstruction = self.params["efConstruction"]
         return faiss.IndexIDMap2(self._hnsw)
+
+    def _loaded(self) -> None:
+        self._hnsw = import_faiss().downcast_index(self._index.index)
 
     def _prepare_search(self, k: int) -> None:
         self._hnsw.hnsw.efSearch = max(self.params["efSearch"], k)

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from annal.errors import AnnalError
-from annal.index.base import VectorIndex
+from annal.index.base import VectorIndex, save_through_path
 
 
 def import_hnswlib() -> Any:
@@ -80,3 +80,11 @@ class HnswlibIndex(VectorIndex):
 
     def _memory_bytes(self) -> int:
         return int(self._index.index_file_size())
+
+    def _save(self, fh) -> None:
+        save_through_path(fh, self._index.save_index)
+
+    def _load(self, path: str, ids: np.ndarray) -> None:
+        index = import_hnswlib().Index(space=self.metric, dim=self.dim)
+        index.load_index(path, max_elements=len(ids))
+        self._index = index

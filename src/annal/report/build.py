@@ -17,6 +17,7 @@ from annal.experiments.config import Config, ProtocolConfig
 from annal.experiments.store import ResultsStore
 from annal.report import figures, tables
 from annal.report.document import Document
+from annal.report.lsh import find_arms, lsh_vs_flat
 from annal.report.stopping import add_stopping_section
 from annal.report.summary import TIE, summarise_strategies
 
@@ -28,6 +29,8 @@ class ReportPaths:
     markdown: Path
     html: Path
     figures: Path
+    #: The Summary's sentence: which strategy won, by how much, how sure that is.
+    headline: str = ""
 
 
 def _baseline_init(config: Config) -> str:
@@ -90,6 +93,7 @@ def build_document(run_dir: str | Path, baseline: str | None = None) -> Document
     """
     with ResultsStore.existing(run_dir) as store:
         config = Config.model_validate(store.config())
+        embeddings = store.embeddings()
         runs = store.runs()
         all_rounds = store.rounds_frame()
         ds_info = store.datasets()
@@ -123,6 +127,16 @@ def build_document(run_dir: str | Path, baseline: str | None = None) -> Document
         f"{config.test_size:g}. Config hash {config.config_hash()}. Only finished runs count.",
         "meta",
     )
+    if embeddings:
+        used = {}
+        for name in datasets:
+            e = embeddings.get(name)
+            if e is not None:
+                used.setdefault(f"{e['encoder']} ({e['dim']}-d)", []).append(name)
+        doc.para(
+            "Embeddings: " + "; ".join(f"{k} for {', '.join(v)}" for k, v in used.items()) + ".",
+            "meta",
+        )
     _summary(doc, summary, datasets)
     _tables(doc, done, config, datasets, order, pairs, base_init, base)
     add_stopping_section(doc, done, datasets, order, level=3)
@@ -185,6 +199,13 @@ def _tables(doc, done, config, datasets, order, pairs, base_init, baseline) -> N
         doc.table(tables.table1(done, t1_inits, t1_strategies, datasets))
     else:
         doc.para("This config runs no strategy with more than one initialisation.")
+
+    arms = find_arms(config.strategies())
+    if arms is not None and all((arms[a], base_init) in pairs for a in arms):
+        table, sentence = lsh_vs_flat(done, arms, base_init)
+        doc.heading("Section 3.1: distance sampling through LSH vs the flat index")
+        doc.para(sentence)
+        doc.table(table)
 
     doc.heading("Detail")
     if t1_strategies and len(datasets) > 1:
@@ -259,4 +280,5 @@ def make_report(run_dir: str | Path, baseline: str | None = None) -> ReportPaths
     md, page = run_dir / "report.md", run_dir / "report.html"
     atomic_write_text(md, doc.to_markdown("figures"))
     atomic_write_text(page, doc.to_html())
-    return ReportPaths(md, page, fig_dir)
+    lead = next((b[1] for b in doc.blocks if b[0] == "p" and b[2] == "lead"), "")
+    return ReportPaths(md, page, fig_dir, lead)

@@ -13,7 +13,8 @@ _CSS = """
 body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;margin:1em 0;font-size:13px}
 th,td{border:1px solid #ccc;padding:3px 8px;text-align:right}
-th{background:#f3f3f3} td:first-child,th:first-child{text-align:left}
+th{background:#f3f3f3}
+td:first-child,th:first-child,td:nth-child(2),th:nth-child(2){text-align:left}
 img{max-width:100%} figcaption{font-size:13px;color:#555}
 p.lead{font-size:17px;line-height:1.4;margin:.6em 0}
 p.note{background:#fff6e0;border-left:4px solid #e0a800;padding:.4em .8em;font-size:14px}
@@ -84,7 +85,7 @@ class Document:
             else:
                 data = base64.b64encode(b[2]).decode("ascii")
                 out.append(
-                    f"<figure><img alt='{esc(b[3])}' src='data:image/png;base64,{data}'>"
+                    f"<figure data-name='{esc(b[1])}'><img alt='{esc(b[3])}' src='data:image/png;base64,{data}'>"
                     f"<figcaption>{esc(b[3])}</figcaption></figure>"
                 )
         out.append("</body></html>")

@@ -176,26 +176,11 @@ def learning_curves(
 
 
 def label_distribution(name: str, classes: list[str], counts: list[int]) -> Figure:
-    """Texts per class of one dataset as horizontal bars, largest on top, every class named.
+    """Texts per class of one dataset: the horizontal bars of
+    :func:`annal.data.info.label_distribution_figure` (every class named, largest on top)."""
+    from annal.data.info import label_distribution_figure
 
-    A log x-axis is used when the largest class is more than 20 times the smallest.
-    """
-    counts_a = np.asarray(counts)
-    order = np.argsort(-counts_a, kind="stable")
-    n = len(order)
-    fig, ax = plt.subplots(figsize=(7.5, 0.9 + 0.19 * n))
-    y = np.arange(n)
-    ax.barh(y, counts_a[order], color="#4c72b0", height=0.75)
-    ax.set_yticks(y, [str(classes[i]) for i in order], fontsize=8 if n <= 40 else 7)
-    ax.set_ylim(n - 0.5, -0.5)
-    ratio = counts_a.max() / max(1, counts_a.min())
-    if ratio > 20:
-        ax.set_xscale("log")
-    ax.set_xlabel("texts" + (" (log scale)" if ratio > 20 else ""))
-    ax.set_title(f"{name}: {n} classes, largest/smallest {ratio:.1f}", fontsize=10)
-    ax.grid(axis="x", alpha=0.3)
-    fig.tight_layout()
-    return fig
+    return label_distribution_figure(name, classes, counts)
 
 
 def _coverage_xmax(cov: pd.DataFrame) -> float:

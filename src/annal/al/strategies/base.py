@@ -61,6 +61,12 @@ class Strategy(ParamsMixin):
 def top_k(scores: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
     """Indices of the ``k`` highest scores, ties broken by a seeded random order.
 
+    One ``argpartition`` finds the ``k`` highest; only the rows tied with the ``k``-th score
+    (the boundary group, usually one row) are drawn at random, and the chosen rows are sorted
+    by score with random keys breaking ties. Every tie-break is uniform, as a random
+    permutation of all ``n`` rows would give, without paying for one (PITFALLS: a fixed order
+    would favour low row numbers).
+
     Parameters
     ----------
     scores : np.ndarray, shape (n,)
@@ -72,16 +78,24 @@ def top_k(scores: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
     np.ndarray of int64, shape (k,)
         Highest score first.
     """
-    n = len(scores)
+    s = np.asarray(scores)
+    n = len(s)
     k = min(int(k), n)
     if k <= 0:
         return np.empty(0, dtype=np.int64)
-    order = rng.permutation(n)
-    shuffled = np.asarray(scores)[order]
-    part = np.argpartition(-shuffled, k - 1)[:k] if k < n else np.arange(n)
-    # Sort the chosen by score (descending), stable so ties keep the random order.
-    part = part[np.argsort(-shuffled[part], kind="stable")]
-    return order[part].astype(np.int64)
+    if k < n:
+        part = np.argpartition(s, n - k)[n - k :]  # the k highest, in no order
+        kth = s[part].min()
+        above = part[s[part] > kth]
+        tied = np.flatnonzero(s == kth)  # the boundary group, over all n rows
+        need = k - len(above)
+        if len(tied) > need:
+            tied = rng.choice(tied, size=need, replace=False)
+        chosen = np.concatenate([above, tied])
+    else:
+        chosen = np.arange(n)
+    order = np.lexsort((rng.random(len(chosen)), -s[chosen]))
+    return chosen[order].astype(np.int64)
 
 
 def rank_desc(scores: np.ndarray, rng: np.random.Generator) -> np.ndarray:

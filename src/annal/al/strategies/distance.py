@@ -31,6 +31,8 @@ def index_aggregate_distance(spec: str, Q: np.ndarray, R: np.ndarray, aggregate:
     from annal.index import make_index
 
     index = make_index(spec).build(R, ids=np.arange(len(R), dtype=np.int64))
+    if aggregate == "mean" and index.backend == "faiss:lsh" and index.params["nbits"] <= 16:
+        return lsh_mean_distance(index.codes(Q), index.codes(R), index.params["nbits"])
     k = 1 if aggregate == "min" else len(R)
     out = np.empty(len(Q), dtype=np.float32)
     step = max(1, _SEARCH_BLOCK_ELEMS // k)
@@ -46,6 +48,45 @@ def index_aggregate_distance(spec: str, Q: np.ndarray, R: np.ndarray, aggregate:
         val = np.where(finite.any(axis=1), val, np.inf)
         out[start : start + len(val)] = val
     return out
+
+
+def lsh_mean_distance(q_codes: np.ndarray, r_codes: np.ndarray, nbits: int) -> np.ndarray:
+    """Mean LSH distance ``1 - cos(pi h / nbits)`` from each query code to all ``r_codes``.
+
+    What a search of every labelled row through ``faiss:lsh`` averages, without the search:
+    the mean over the labelled codes ``c`` of ``g(popcount(q xor c))`` is, for every possible
+    code ``q`` at once, the XOR-convolution of the labelled codes' histogram with ``g``, which
+    the Walsh-Hadamard transform turns into a product: three transforms of ``2^nbits`` values
+    (milliseconds for nbits = 16) instead of ``u x m`` distances and a sort of each row.
+
+    Parameters
+    ----------
+    q_codes, r_codes : np.ndarray of int64
+        Codes from :meth:`annal.index.faiss_backends.FaissLSHIndex.codes`, below ``2^16``.
+    nbits : int
+        The index's code length.
+
+    Returns
+    -------
+    np.ndarray of float32, shape (len(q_codes),)
+    """
+    size = 1 << 16
+    hist = np.bincount(np.asarray(r_codes, dtype=np.int64), minlength=size).astype(np.float64)
+    ones = np.unpackbits(np.arange(size, dtype="<u2").view(np.uint8)).reshape(size, 16).sum(1)
+    g = 1.0 - np.cos(np.pi * ones / nbits)
+    conv = _walsh_hadamard(_walsh_hadamard(hist) * _walsh_hadamard(g)) / size
+    return (conv[np.asarray(q_codes, dtype=np.int64)] / len(r_codes)).astype(np.float32)
+
+
+def _walsh_hadamard(a: np.ndarray) -> np.ndarray:
+    """The (unnormalised) Walsh-Hadamard transform of ``a`` (length a power of two)."""
+    a = np.array(a, dtype=np.float64)
+    n, h = len(a), 1
+    while h < n:
+        v = a.reshape(-1, 2, h)
+        a = np.concatenate([v[:, 0] + v[:, 1], v[:, 0] - v[:, 1]], axis=1).reshape(n)
+        h *= 2
+    return a
 
 
 class DistanceSampling(Strategy):
