@@ -129,8 +129,8 @@ CASES: dict[str, tuple[list[str], tuple[str, ...], dict]] = {
     ),
     "yaml misspelt nested key": (
         ["experiment", "run", "cfg.yaml"],
-        ("protocol", "budgett"),
-        {"protocol": {"initial": 6, "budgett": 3, "rounds": 2}},
+        ("protocol.intial", "unknown key"),  # starts like pydantic's "int" branch name
+        {"protocol": {"intial": 6, "budget": 3, "rounds": 2}},
     ),
     "al run budget beyond the pool": (
         [*AL[:5], "-s", "random", "--initial", "6", "--budget", "1000"],
@@ -178,6 +178,16 @@ CASES: dict[str, tuple[list[str], tuple[str, ...], dict]] = {
     "ann-bench int .npy": (["ann-bench", "ints.npy", "-i", "exact"], ("ints.npy", "dtype"), {}),
     # -- config files ---------------------------------------------------------------------
     "yaml not UTF-8": (["experiment", "run", "bad.yaml"], ("bad.yaml", "UTF-8"), {}),
+    "yaml rounds a fraction": (
+        ["experiment", "run", "cfg.yaml"],
+        ("protocol.rounds",),
+        {"protocol": {"initial": 6, "budget": 3, "rounds": 2.5}},
+    ),
+    "al run --out unknown table format": (
+        [*AL, "-s", "random", "--out", "rounds.xlsx"],
+        ("rounds.xlsx", ".parquet"),
+        {},
+    ),
     # -- text shown as is, never as markup ------------------------------------------------
     "path holding markup close tag": (["data", "info", "[/x]/d.csv"], ("[/x]/d.csv",), {}),
     "path holding a style tag": (["data", "info", "[bold]d.csv"], ("[bold]d.csv",), {}),
@@ -263,3 +273,20 @@ def test_full_disk_during_embed_is_one_line_and_leaves_nothing(tmp_path):
     assert len(errors) == 1 and "o.npy" in errors[0], proc.stderr
     assert "Traceback" not in proc.stderr
     assert _tree(tmp_path) == before
+
+
+def test_al_run_out_writes_the_format_its_suffix_names(tmp_path, monkeypatch):
+    """Issue 10: `al run --out x.parquet` wrote CSV."""
+    _setup(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    frames = {}
+    for name in ("r.parquet", "r.csv", "r.tsv"):
+        result = runner.invoke(app, [*AL, "-s", "random", "--out", name])
+        assert result.exit_code == 0, result.output
+    frames["r.parquet"] = pd.read_parquet("r.parquet")
+    frames["r.csv"] = pd.read_csv("r.csv")
+    frames["r.tsv"] = pd.read_csv("r.tsv", sep="\t")
+    assert Path("r.parquet").read_bytes()[:4] == b"PAR1"
+    for frame in frames.values():
+        assert list(frame["round"]) == [0, 1, 2]
+        np.testing.assert_allclose(frame["f1_macro"], frames["r.parquet"]["f1_macro"])
