@@ -123,3 +123,56 @@ def test_jobs_beyond_the_cores_are_capped_with_a_note(tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert f"note: --jobs 10000 is more than the {available_cores()} cores here" in result.output
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_a_run_in_one_piece_and_it_resumes(tmp_path):
+    """Issue 10: Ctrl-C during `experiment run` printed a worker-thread traceback. A terminal
+    sends SIGINT to the whole process group (driver, queue server, workers): only the driver
+    answers, exits 130 without a traceback, and the rerun finishes the grid."""
+    import os
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+    import time
+
+    cfg = _write(
+        tmp_path / "long.yaml",
+        seeds=[0, 1],
+        protocol={"initial": 30, "budget": 20, "rounds": 40},
+        strategies=["random", "margin"],
+    )
+    out = tmp_path / "run"
+    argv = [sys.executable, "-m", "annal", "experiment", "run", str(cfg), "--out", str(out)]
+    proc = subprocess.Popen(
+        [*argv, "--jobs", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as a terminal's foreground job
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    store = out / "results.sqlite"
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.5)
+        if store.exists():
+            con = sqlite3.connect(f"{store.as_uri()}?mode=ro", uri=True)
+            try:
+                if con.execute("SELECT count(*) FROM rounds").fetchone()[0] >= 3:
+                    break
+            except sqlite3.Error:
+                pass
+            finally:
+                con.close()
+    assert proc.poll() is None, "the run ended before it could be interrupted"
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err, err
+    again = subprocess.run(
+        [*argv, "--jobs", "2", "--no-progress"], capture_output=True, text=True, timeout=600
+    )
+    assert again.returncode == 0, again.stderr
+    assert "0 failed" in again.stdout, again.stdout

@@ -18,6 +18,7 @@ import multiprocessing
 import os
 import queue as queue_mod
 import shutil
+import signal
 import tempfile
 import threading
 import time
@@ -50,7 +51,12 @@ def threads_per_worker(jobs: int, cpus: int | None = None) -> int:
 
 def _exit_with_parent(parent: int) -> None:
     """In a helper process (the queue's server, a worker): exit as soon as the driver is gone
-    (e.g. ``kill -9``), so nothing it started lingers as an orphan."""
+    (e.g. ``kill -9``), so nothing it started lingers as an orphan.
+
+    Ctrl-C reaches the whole process group; only the driver answers it (it stops the workers
+    itself), so a helper ignores SIGINT instead of dying with a traceback of its own.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def watch() -> None:
         while os.getppid() == parent:
