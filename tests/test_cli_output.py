@@ -4,9 +4,11 @@ used the cache, and the shared cleaning options on every data-reading command.""
 
 from __future__ import annotations
 
+import json
 import re
 
 import numpy as np
+import pandas as pd
 import yaml
 from typer.testing import CliRunner
 
@@ -45,6 +47,12 @@ def test_al_run_off_a_terminal_prints_one_line_per_round_and_wrote(tmp_path):
     assert [r[0] for r in rows] == ["0", "1", "2", "3"]
     assert [int(r[1]) for r in rows] == [30, 50, 70, 90]
     assert lines[-1] == f"wrote {out}" and out.is_file()
+    frame = pd.read_csv(out)
+    per_class = json.loads(frame["recall_per_class"].iloc[-1])
+    assert isinstance(per_class, dict) and len(per_class) == 12  # the demo's classes, by name
+    assert all(not k.isdigit() for k in per_class)
+    for col in ("round", "n_labelled", "classes_covered", "seed"):
+        assert pd.api.types.is_integer_dtype(frame[col]), col
 
 
 def test_al_run_takes_the_cleaning_options_of_data_info(tmp_path):
@@ -110,6 +118,12 @@ def test_experiment_run_takes_data_root_and_logs_one_line_per_cell(tmp_path):
     )
     done = [line for line in result.output.splitlines() if re.match(r"\[\d/4\] ", line)]
     assert len(done) == 4 and all(line.endswith("done (3 rounds)") for line in done)
+    export = _ok(["results", "export", str(out), "--format", "csv"])
+    assert export.output.splitlines() == [f"wrote {out / 'rounds.csv'}"]
+    rounds = pd.read_csv(out / "rounds.csv")
+    assert set(json.loads(rounds["f1_per_class"].iloc[0])) == {"c0", "c1", "c2"}
+    for col in ("round", "n_labelled", "classes_covered", "seed"):
+        assert pd.api.types.is_integer_dtype(rounds[col]), col
     report = _ok(["report", str(out)]).output.splitlines()
     assert "has the largest F1 curve area" in report[0]
     assert report[1:] == [f"wrote {out / 'report.md'}", f"wrote {out / 'report.html'}"]

@@ -2,10 +2,9 @@
 figure loads and fits the page, and a screenshot of the first screen and of each figure type
 is taken.
 
-Screenshots go to a temporary folder; to refresh the ones in docs/ from the demo run::
+Screenshots go to a temporary folder; to refresh the ones in docs/ after the README tour::
 
-    make demo
-    ANNAL_SCREENSHOT_RUN=runs/demo ANNAL_SCREENSHOTS=docs \\
+    ANNAL_SCREENSHOT_RUN=runs/my ANNAL_SCREENSHOT_ANNBENCH=out/annbench ANNAL_SCREENSHOTS=docs \\
         .venv/bin/python -m pytest -q tests/report/test_screenshots.py
 """
 

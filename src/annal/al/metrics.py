@@ -58,3 +58,15 @@ def labelled_set_metrics(y_labelled: np.ndarray) -> dict:
         "classes_covered": int(len(counts)),
         "imbalance_ratio": float(counts.max() / counts.min()),
     }
+
+
+#: The per-class metrics of a round record, one value per class index.
+PER_CLASS_FIELDS = ("recall_per_class", "f1_per_class")
+
+
+def per_class_by_name(values, classes) -> dict[str, float | None]:
+    """A per-class list (by class index) as ``{class name: value}``, for files a person reads:
+    exports name their classes instead of relying on the reader knowing the class order."""
+    if values is None:
+        return {}
+    return {str(c): (None if v is None else float(v)) for c, v in zip(classes, values, strict=True)}

@@ -201,6 +201,7 @@ def run(
         make_strategy,
         stratified_split,
     )
+    from annal.al.metrics import PER_CLASS_FIELDS, per_class_by_name
     from annal.al.pools import make_pool
     from annal.embed import embed_dataset
     from annal.experiments.config import ClassifierConfig
@@ -275,8 +276,7 @@ def run(
                 classifier=clf_label,
                 seed=seed,
                 n_selected=len(d["selected_ids"]),
-                recall_per_class=json.dumps(d["recall_per_class"]),
-                f1_per_class=json.dumps(d["f1_per_class"]),
+                **{f: json.dumps(per_class_by_name(d[f], ds.classes)) for f in PER_CLASS_FIELDS},
             )
             rows.append(row)
         write_table(pd.DataFrame(rows), out)

@@ -34,6 +34,8 @@ STORE_NAME = "results.sqlite"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 #: Scalar round-record fields stored as their own columns, in order.
+#: Round fields that count something: integers in every frame and export.
+ROUND_COUNTS = ("n_labelled", "classes_covered", "pool_size")
 ROUND_SCALARS = (
     "n_labelled",
     "accuracy",
@@ -343,11 +345,7 @@ class ResultsStore:
         rec: dict[str, Any] = {"round": int(r["round"])}
         for c in ROUND_SCALARS:
             v = r[c]
-            rec[c] = (
-                int(v)
-                if c in ("n_labelled", "classes_covered", "pool_size") and v is not None
-                else v
-            )
+            rec[c] = int(v) if c in ROUND_COUNTS and v is not None else v
         for c in ROUND_FLAGS:
             rec[c] = None if r[c] is None else bool(r[c])
         for c in ROUND_LISTS:
@@ -365,8 +363,11 @@ class ResultsStore:
             "ORDER BY r.dataset, r.strategy, r.init, r.seed, x.round"
         )
         df = pd.read_sql_query(q, self.con)
-        floats = [c for c in ROUND_SCALARS if c not in ("n_labelled", "classes_covered")]
+        counts = [c for c in ROUND_COUNTS if c in df.columns]
+        floats = [c for c in ROUND_SCALARS if c not in counts]
         df[floats] = df[floats].astype(float)  # a column of NULLs would come back as objects
+        # Counts stay integers in every export (nullable: a count not observed is <NA>).
+        df[counts] = df[counts].astype("Int64")
         # Flags as 1.0 / 0.0 / NaN (not observed), so CSV and Parquet read back alike.
         df[list(ROUND_FLAGS)] = df[list(ROUND_FLAGS)].astype(float)
         return df.drop(columns=["run_id", "extra"])
@@ -383,6 +384,18 @@ def export_rounds(run_dir: str | Path, fmt: str = "csv") -> Path:
     """
     if fmt not in ("csv", "parquet"):
         raise AnnalError(f"--format {fmt!r}: choose csv or parquet")
+    from annal.al.metrics import PER_CLASS_FIELDS, per_class_by_name
+
+    def _named(values, names):  # a store without its dataset's classes: names are indices
+        return per_class_by_name(values, names if names is not None else range(len(values)))
+
     with ResultsStore.existing(run_dir) as store:
         df = store.rounds_frame()
+        classes = {k: v["classes"] for k, v in store.datasets().items()}
+    for field in PER_CLASS_FIELDS:  # {"class name": value}, not a list in class order
+        if field in df.columns:
+            df[field] = [
+                None if v is None else json.dumps(_named(json.loads(v), classes.get(d)))
+                for v, d in zip(df[field], df["dataset"], strict=True)
+            ]
     return write_table(df, Path(run_dir) / f"rounds.{fmt}")
