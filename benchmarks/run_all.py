@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -395,9 +396,20 @@ def write_report(
         )
     if notes_path.is_file():
         lines += ["", notes_path.read_text().rstrip(), ""]
+    lines += kept_sections(path)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text("\n".join(lines) + "\n")
     os.replace(tmp, path)
+
+
+def kept_sections(path: Path) -> list[str]:
+    """Sections other benchmark scripts own in ``path`` (between ``<!-- name:start -->`` and
+    ``<!-- name:end -->``, e.g. ``benchmarks/label_latency.py``'s), kept when this run rewrites
+    the file."""
+    if not path.is_file():
+        return []
+    found = re.finditer(r"<!-- ([\w-]+):start -->.*?<!-- \1:end -->", path.read_text(), re.S)
+    return [part for m in found for part in ("", m.group(0))]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,24 +7,8 @@ import pytest
 from typer.testing import CliRunner
 
 from annal.cli import app
-from annal.cli.al import parse_params
-from annal.errors import AnnalError
 
 runner = CliRunner()
-
-
-def test_parse_params_types_values_and_keeps_specs_as_text():
-    got = parse_params(
-        ["aggregate=max", "index=faiss:lsh?nbits=16", "n_clusters=20", "picks=[centroid, diverse]"]
-    )
-    assert got == {
-        "aggregate": "max",
-        "index": "faiss:lsh?nbits=16",
-        "n_clusters": 20,
-        "picks": ("centroid", "diverse"),
-    }
-    with pytest.raises(AnnalError, match="key=value"):
-        parse_params(["oops"])
 
 
 @pytest.mark.shared

@@ -170,7 +170,11 @@ def test_registry_builds_validates_and_reprs():
         ("stabilizing", {"rule": "median"}, "rule must be mean or all"),
         ("change", {"tolerance": -0.1}, r"tolerance must be in \[0, 1\]"),
         ("uncertainty", {"aggregate": "min"}, "aggregate must be mean or max"),
-        ("uncertainty", {"threshold": "low"}, "threshold must be in"),
+        (
+            "uncertainty",
+            {"threshold": "low"},
+            "threshold=.low. for stopping criterion .uncertainty. must be a number",
+        ),
     ):
         with pytest.raises(AnnalError, match=match):
             make_stopping(name, **params)

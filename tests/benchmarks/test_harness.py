@@ -229,6 +229,8 @@ def test_run_selection_writes_the_contract_columns(tmp_path):
     ]
     screens = {768: [end_to_end.Screen("sgd", 0.2, 0.5), end_to_end.Screen("lda", 0.05, 0.51)]}
     report = tmp_path / "BENCHMARKS.md"
+    kept = "<!-- label-latency:start -->\n## Labelling latency\n\n| a |\n<!-- label-latency:end -->"
+    report.write_text(f"# old\n\nold text\n\n{kept}\n")
     notes = tmp_path / "NOTES.md"
     notes.write_text("## Analysis\n\nhand-written")
     facts = selection.machine_facts() | {
@@ -253,6 +255,7 @@ def test_run_selection_writes_the_contract_columns(tmp_path):
     assert "## 1. Selection time per round" in text and "hand-written" in text
     assert "| coreset | " in text and "matmul of that size" in text
     assert "end to end at 25k × 768 with sgd: 3.0 s" in text
+    assert kept in text and "old text" not in text  # other scripts' sections survive a rewrite
 
 
 # --------------------------------------------------------------------------- end to end, scale

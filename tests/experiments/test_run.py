@@ -79,7 +79,8 @@ def test_a_failing_cell_is_recorded_and_the_others_finish(tmp_path, make_config)
     cfg = make_config(
         strategies=[
             "random",
-            {"name": "distance", "label": "broken", "params": {"index": "bogus:x"}},
+            # a valid spec that fails at run time: IVF needs nlist build vectors
+            {"name": "distance", "label": "broken", "params": {"index": "faiss:ivf?nlist=99999"}},
         ],
         experiments=None,
     )
@@ -95,7 +96,7 @@ def test_a_failing_cell_is_recorded_and_the_others_finish(tmp_path, make_config)
     assert runs.loc["random", "status"] == "done"
     assert runs.loc["broken", "status"] == "failed"
     assert "Traceback" in runs.loc["broken", "traceback"]
-    assert "bogus" in runs.loc["broken", "traceback"]
+    assert "nlist=99999" in runs.loc["broken", "traceback"]
 
 
 @pytest.mark.parametrize(
@@ -108,6 +109,13 @@ def test_a_failing_cell_is_recorded_and_the_others_finish(tmp_path, make_config)
             "strategy 'margin'",
         ),
         ({"classifier": "nope"}, "classifier"),
+        (  # a bad part fails before any work, not in every cell
+            {
+                "strategies": [{"name": "distance", "params": {"index": "bogus:x"}}],
+                "experiments": None,
+            },
+            "unknown index backend 'bogus:x'",
+        ),
         ({"classifier": {"name": "sgd", "params": {"epochs": 0}}}, "epochs must be an integer"),
         ({"classifier": {"name": "sgd", "params": {"epoch": 3}}}, "valid: alpha, batch_size"),
     ],

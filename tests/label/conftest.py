@@ -75,7 +75,7 @@ def data(tmp_path) -> LabelData:
 
 
 def make_project(folder: Path, data: LabelData) -> Path:
-    """A fresh project on ``data`` in ``folder`` (lda, retrain every 10 labels, batches of 10)."""
+    """A fresh project on ``data`` in ``folder`` (retrain every 10 labels, batches of 10)."""
     init_project(
         folder,
         data.csv,
@@ -87,7 +87,6 @@ def make_project(folder: Path, data: LabelData) -> Path:
         batch=10,
         initial=10,
         retrain_every=10,
-        classifier="lda",
     )
     return folder
 

@@ -7,18 +7,20 @@ them are quasi active learning (``reads_labels`` is True).
 
 from __future__ import annotations
 
+from typing import Annotated, Literal
+
 import numpy as np
+from annotated_types import Ge
 
 from annal.al.geometry import normalize_rows
 from annal.al.kmeans import kmeans
-from annal.al.params import ParamsMixin
 from annal.errors import AnnalError
+from annal.registry import Component
 
 
-class Initializer(ParamsMixin):
+class Initializer(Component):
     """Base class: ``select(X, ids, size, ...)`` returns the ids of the initial labelled set."""
 
-    name: str = ""
     #: Whether the initialiser reads pool labels (results are then quasi-AL).
     reads_labels: bool = False
 
@@ -54,6 +56,7 @@ class Initializer(ParamsMixin):
         np.ndarray of int64, shape (min(size, n),)
             Unique ids.
         """
+        self.check_params()
         ids = np.asarray(ids, dtype=np.int64)
         n = len(ids)
         size = min(int(size), n)
@@ -74,9 +77,6 @@ class RandomInit(Initializer):
     """A uniformly random initial set."""
 
     name = "random"
-
-    def __init__(self) -> None:
-        pass
 
 
 def class_coverage_rows(y: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -104,9 +104,6 @@ class ClassCoverageInit(Initializer):
     name = "class-coverage"
     reads_labels = True
 
-    def __init__(self) -> None:
-        pass
-
     def _first(self, X, size, rng, n_classes, y):
         return class_coverage_rows(y, rng)
 
@@ -124,7 +121,11 @@ class ClusterCoverageInit(Initializer):
 
     name = "cluster-coverage"
 
-    def __init__(self, n_clusters: int | None = None, backend: str = "faiss") -> None:
+    def __init__(
+        self,
+        n_clusters: Annotated[int, Ge(1)] | None = None,
+        backend: Literal["faiss", "sklearn"] = "faiss",
+    ) -> None:
         self.n_clusters = n_clusters
         self.backend = backend
 

@@ -10,7 +10,6 @@ set lacks are zero, and a labelled set of a single class gives probability one f
 
 from __future__ import annotations
 
-import os
 import warnings
 
 import numpy as np
@@ -23,6 +22,7 @@ from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.neural_network import MLPClassifier
 from sklearn.svm import LinearSVC
 
+from annal._threads import thread_budget
 from annal.al.sgd import VectorisedSGD
 from annal.errors import AnnalError
 
@@ -33,20 +33,6 @@ CLASSIFIERS = ("sgd", "sgd-sklearn", "logreg", "rf", "linear-svm", "mlp", "lda")
 #: r8 and banking77 at about a third of the fit time; a patience of 1 lost a point.
 SGD_MAX_ITER = 10
 SGD_PATIENCE = 2
-
-
-def thread_budget() -> int:
-    """Threads this process may use: its CPUs, capped by the current BLAS thread limit.
-
-    The experiment runner limits each worker's BLAS threads (``threadpool_limits`` and the
-    ``*_NUM_THREADS`` variables), so a classifier that threads its one-vs-rest fits with this
-    many workers never oversubscribes the cores when several workers run side by side.
-    """
-    from threadpoolctl import threadpool_info
-
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    limits = [int(i["num_threads"]) for i in threadpool_info() if i.get("user_api") == "blas"]
-    return max(1, min([int(cpus or 1), *limits]))
 
 
 class ShrunkLDA(ClassifierMixin, BaseEstimator):

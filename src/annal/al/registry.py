@@ -1,4 +1,4 @@
-"""Strategies and initialisers by name, with parameters validated in one place.
+"""Strategies and initialisers by name, with parameters validated when they are built.
 
 ``make_strategy("distance", aggregate="max", index="faiss:lsh?nbits=16")`` builds a
 :class:`~annal.al.strategies.distance.DistanceSampling`. For ``combined``, ``strategies`` may be a
@@ -7,8 +7,6 @@ prefix: ``make_strategy("combined", strategies="cluster:0.5,distance:0.5", **{"d
 """
 
 from __future__ import annotations
-
-import inspect
 
 from annal.al.init import (
     ClassCoverageInit,
@@ -23,32 +21,20 @@ from annal.al.strategies.combined import CombinedSampling
 from annal.al.strategies.probcover import ProbCoverInit
 from annal.al.strategies.typiclust import TypiClustInit
 from annal.errors import AnnalError
+from annal.registry import Registry
 
-STRATEGIES: dict[str, type[Strategy]] = {cls.name: cls for cls in STRATEGY_CLASSES}
-INITIALIZERS: dict[str, type[Initializer]] = {
-    cls.name: cls
-    for cls in (
+STRATEGIES: Registry[Strategy] = Registry("strategy", STRATEGY_CLASSES)
+INITIALIZERS: Registry[Initializer] = Registry(
+    "initialiser",
+    (
         RandomInit,
         ClassCoverageInit,
         ClusterCoverageInit,
         CombinedInit,
         TypiClustInit,
         ProbCoverInit,
-    )
-}
-
-
-def _build(kind: str, table: dict, name: str, params: dict):
-    if name not in table:
-        raise AnnalError(f"unknown {kind} {name!r}; valid: {', '.join(table)}")
-    cls = table[name]
-    valid = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
-    unknown = sorted(set(params) - set(valid))
-    if unknown:
-        raise AnnalError(
-            f"unknown parameter {unknown[0]!r} for {kind} {name!r}; valid: {', '.join(valid) or 'none'}"
-        )
-    return cls(**params)
+    ),
+)
 
 
 def _parse_members(spec: str, nested: dict) -> list[tuple[Strategy, float]]:
@@ -66,12 +52,12 @@ def _parse_members(spec: str, nested: dict) -> list[tuple[Strategy, float]]:
 
 
 def make_strategy(name: str, **params) -> Strategy:
-    """A query strategy by name (see :data:`STRATEGIES`) with its parameters.
+    """A query strategy by name (see :data:`STRATEGIES`) with its parameters, checked now.
 
     Raises
     ------
     AnnalError
-        Unknown name or parameter (the message lists the valid ones).
+        Unknown name or parameter (the message lists the valid ones), or a bad value.
     """
     if name == CombinedSampling.name:
         nested = {k: v for k, v in params.items() if "." in k}
@@ -80,9 +66,9 @@ def make_strategy(name: str, **params) -> Strategy:
             params["strategies"] = _parse_members(params["strategies"], nested)
         elif nested:
             raise AnnalError("member parameters like 'distance.aggregate' need strategies=...")
-    return _build("strategy", STRATEGIES, name, params)
+    return STRATEGIES.build(name, params)
 
 
 def make_initializer(name: str, **params) -> Initializer:
     """An initial-set strategy by name (see :data:`INITIALIZERS`) with its parameters."""
-    return _build("initialiser", INITIALIZERS, name, params)
+    return INITIALIZERS.build(name, params)

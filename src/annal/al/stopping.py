@@ -39,8 +39,8 @@ from scipy.stats import entropy
 from sklearn.base import BaseEstimator
 from sklearn.metrics import cohen_kappa_score
 
-from annal.al.registry import _build
 from annal.errors import AnnalError
+from annal.registry import Component, Registry
 
 #: Default stop-set size: a random sample of 2,000 unlabelled rows (the whole pool if smaller).
 DEFAULT_STOP_SET_SIZE = 2000
@@ -77,7 +77,7 @@ def stop_set(ids: np.ndarray, size: int = DEFAULT_STOP_SET_SIZE, seed: int = 0) 
     return np.sort(ordered[pick])
 
 
-class StoppingCriterion(BaseEstimator):
+class StoppingCriterion(Component):
     """Base class: the constructor stores parameters; :meth:`update` feeds one model's output.
 
     Subclasses set :attr:`name` and :attr:`value_field`, and implement :meth:`_measure`,
@@ -90,6 +90,9 @@ class StoppingCriterion(BaseEstimator):
     value_field: ClassVar[str] = ""
     #: What the value is, for sentences ("Cohen's kappa", ...).
     value_label: ClassVar[str] = ""
+
+    # scikit-learn's repr (changed parameters only), as these were first printed.
+    __repr__ = BaseEstimator.__repr__
 
     # -- parameters ---------------------------------------------------------------------------
     def validate(self) -> StoppingCriterion:
@@ -372,9 +375,9 @@ class OverallUncertainty(StoppingCriterion):
 
 
 #: Every stopping criterion by name, in report order.
-STOPPING: dict[str, type[StoppingCriterion]] = {
-    cls.name: cls for cls in (StabilizingPredictions, ClassificationChange, OverallUncertainty)
-}
+STOPPING: Registry[StoppingCriterion] = Registry(
+    "stopping criterion", (StabilizingPredictions, ClassificationChange, OverallUncertainty)
+)
 
 
 def make_stopping(name: str, **params: Any) -> StoppingCriterion:
@@ -385,7 +388,7 @@ def make_stopping(name: str, **params: Any) -> StoppingCriterion:
     AnnalError
         Unknown name, parameter or parameter value (the message lists the valid ones).
     """
-    return _build("stopping criterion", STOPPING, name, params).validate()
+    return STOPPING.build(name, params).validate()
 
 
 def default_criteria() -> list[StoppingCriterion]:

@@ -239,7 +239,7 @@ def run_ann_bench(
                         "index": str(spec),
                         "backend": spec.backend,
                         "metric": index.metric,
-                        "threads": index.threads or os.cpu_count(),
+                        "threads": index.n_threads or os.cpu_count(),
                         "k": k,
                         "recall": recall_at_k(found, base_unit, queries_unit, kth[k], k, tie_eps),
                         "build_s": build_s,

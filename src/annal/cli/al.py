@@ -12,7 +12,6 @@ from rich import box
 from rich.live import Live
 from rich.table import Table
 
-from annal.cli import output_table, print_warning, sub_app
 from annal.cli.options import (
     DATA_ROOT_OPT,
     LABEL_COL_OPT,
@@ -27,8 +26,11 @@ from annal.cli.options import (
     load_from_cli,
     model_opt,
     one_of,
+    output_table,
     parse_params,
+    print_warning,
     strategy_names,
+    sub_app,
     wrote,
 )
 from annal.errors import AnnalError

@@ -9,8 +9,7 @@ import typer
 from rich.table import Table
 
 from annal.bench.run import DEFAULT_KS
-from annal.cli import output_dir
-from annal.cli.options import DATA_ROOT_OPT, PROGRESS_OPT, console, model_opt, one_of
+from annal.cli.options import DATA_ROOT_OPT, PROGRESS_OPT, console, model_opt, one_of, output_dir
 from annal.errors import AnnalError
 
 

@@ -9,7 +9,6 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from annal.cli import output_file, sub_app
 from annal.cli.options import (
     DATA_ROOT_OPT,
     LABEL_COL_OPT,
@@ -20,6 +19,8 @@ from annal.cli.options import (
     TEXT_COL_OPT,
     console,
     load_from_cli,
+    output_file,
+    sub_app,
     wrote,
 )
 from annal.data import dataset_info, list_datasets, plot_label_distribution

@@ -9,7 +9,6 @@ import numpy as np
 import typer
 
 from annal._io import atomic_write
-from annal.cli import output_file
 from annal.cli.options import (
     CACHE_HELP,
     DATA_ROOT_OPT,
@@ -22,6 +21,7 @@ from annal.cli.options import (
     console,
     load_from_cli,
     model_opt,
+    output_file,
     wrote,
 )
 from annal.embed.api import embed_dataset, embed_to_file, embedding_source

@@ -9,16 +9,18 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from annal.cli import err_console, output_dir, sub_app
 from annal.cli.options import (
     DATA_ROOT_OPT,
     PROGRESS_OPT,
     address_opt,
     backend_opt,
     console,
+    err_console,
     force_opt,
     jobs_opt,
+    output_dir,
     preset_names,
+    sub_app,
     wrote,
 )
 

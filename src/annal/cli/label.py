@@ -9,14 +9,15 @@ import typer
 from rich import box
 from rich.table import Table
 
-from annal.cli import print_warning, sub_app
 from annal.cli.options import (
     MODEL_HELP,
     classifier_names,
     console,
     one_of,
     parse_params,
+    print_warning,
     strategy_names,
+    sub_app,
     wrote,
 )
 from annal.errors import AnnalError

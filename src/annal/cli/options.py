@@ -1,5 +1,7 @@
-"""Options shared by the command modules, the consoles they print on, and the help texts'
-conventions, defined once so every command says the same thing the same way.
+"""Options shared by the command modules, the consoles they print on, the error-handling
+command group, and the help texts' conventions, defined once so every command says the same
+thing the same way. Command modules import from here only (never from each other or from
+:mod:`annal.cli`), so the package has no import cycle.
 
 Help style: sentences, capitalised, ending with a full stop; an option with a fixed set of
 values lists them (``One of: a, b.``), taken from the registries so new names appear by
@@ -14,11 +16,59 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import typer
-import yaml
 from rich.console import Console
+from rich.text import Text
+from typer._click import exceptions as click_errors
+from typer.core import TyperGroup
 
-from annal.cli import print_warning
+from annal._io import check_output_dir, check_output_path, table_format
 from annal.errors import AnnalError
+from annal.spec import parse_assignments
+
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def print_error(message: object) -> None:
+    """``error: <message>`` on stderr, one line; the message is shown as is (never as markup)."""
+    err_console.print(Text("error:", style="bold red"), Text(" ".join(str(message).split())))
+
+
+def print_warning(message: object) -> None:
+    """``warning: <message>`` on stderr, one line, never rendered as markup."""
+    err_console.print(Text("warning:", style="yellow"), Text(" ".join(str(message).split())))
+
+
+class AnnalGroup(TyperGroup):
+    """A command group that turns every user error into one ``error: ...`` line and exit 2.
+
+    User errors are :class:`AnnalError` (bad input found by annal) and click's usage errors
+    (a bad option value, a missing argument: one line with a pointer to ``--help``).
+    """
+
+    def invoke(self, ctx):  # noqa: D102
+        try:
+            return super().invoke(ctx)
+        except AnnalError as exc:
+            print_error(exc)
+        except click_errors.NoArgsIsHelpError:
+            raise  # `annal al` alone: typer shows the help
+        except click_errors.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx is not None else ctx.command_path
+            print_error(f"{exc.format_message()} (see '{where} --help')")
+        # typer vendors its own click: only typer.Exit is understood here.
+        raise typer.Exit(2) from None
+
+
+def sub_app(help: str) -> typer.Typer:
+    """A command group with annal's error handling, for the command modules."""
+    return typer.Typer(
+        cls=AnnalGroup,
+        help=help,
+        no_args_is_help=True,
+        add_completion=False,
+        rich_markup_mode=None,
+    )
+
 
 #: What commands print for a person (results, tables, "wrote FILE" lines).
 console = Console(highlight=False, soft_wrap=True)
@@ -176,25 +226,28 @@ def load_from_cli(
 
 
 def parse_params(pairs: list[str], flag: str = "--param") -> dict:
-    """``["aggregate=max", "n_clusters=20"]`` -> ``{"aggregate": "max", "n_clusters": 20}``.
+    """``["aggregate=max", "n_clusters=20"]`` -> ``{"aggregate": "max", "n_clusters": 20}``
+    (:func:`annal.spec.parse_assignments`: the value reader every spec string uses)."""
+    return parse_assignments(pairs, flag)
 
-    Values that read as YAML numbers, booleans or lists become those; anything else stays text
-    (so index specs like ``faiss:lsh?nbits=16`` pass through unchanged).
-    """
-    params: dict = {}
-    for pair in pairs:
-        key, sep, text = pair.partition("=")
-        if not sep or not key.strip():
-            raise AnnalError(f"{flag} must look like key=value, got {pair!r}")
-        if key.strip() in params:
-            raise AnnalError(f"{flag} {key.strip()} is given twice; give each parameter once")
-        try:
-            value = yaml.safe_load(text)
-        except yaml.YAMLError:
-            value = text
-        if isinstance(value, list):
-            value = tuple(value)
-        elif not isinstance(value, int | float | bool) or value is None:
-            value = text
-        params[key.strip()] = value
-    return params
+
+def output_file(param: typer.CallbackParam, value: Path | None) -> Path | None:
+    """Option callback: an output file path must be writable, checked before any work."""
+    if value is not None:
+        check_output_path(value, what=param.opts[0])
+    return value
+
+
+def output_table(param: typer.CallbackParam, value: Path | None) -> Path | None:
+    """Option callback: an output table path must be writable and name a known format."""
+    if value is not None:
+        check_output_path(value, what=param.opts[0])
+        table_format(value, what=param.opts[0])
+    return value
+
+
+def output_dir(param: typer.CallbackParam, value: Path | None) -> Path | None:
+    """Option callback: an output folder must be (or can be made) a writable directory."""
+    if value is not None:
+        check_output_dir(value, what=param.opts[0])
+    return value

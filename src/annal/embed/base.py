@@ -2,8 +2,8 @@
 
 A spec is ``name`` or ``name?key=value&key=value`` (``minilm``,
 ``minilm?batch_size=128&device=cuda``, ``tfidf?dim=256``, ``/models/my-st-model``,
-``all-mpnet-base-v2``). Values are read as int, float, bool (``true``/``false``) or
-``none`` where they look like one, else kept as strings.
+``all-mpnet-base-v2``), in the grammar of :mod:`annal.spec`; the encoder's constructor
+annotations type the values.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from annal.errors import AnnalError
+from annal.spec import format_spec, parse_named_spec
 
 
 @runtime_checkable
@@ -42,51 +43,20 @@ class Encoder(Protocol):
         ...
 
 
-def _convert(value: str) -> object:
-    lowered = value.lower()
-    if lowered in ("true", "false"):
-        return lowered == "true"
-    if lowered in ("none", "null"):
-        return None
-    for cast in (int, float):
-        try:
-            return cast(value)
-        except ValueError:
-            pass
-    return value
-
-
 def parse_model_spec(spec: str) -> tuple[str, dict[str, object]]:
-    """Split ``name?key=value&...`` into the name and a parameter dict.
+    """Split ``name?key=value&...`` into the name and a parameter dict (values read by
+    :func:`annal.spec.read_value`).
 
     Raises
     ------
     AnnalError
         Empty name, a parameter without ``=``, or a repeated key.
     """
-    name, _, query = str(spec).strip().partition("?")
-    if not name:
-        raise AnnalError(f"model spec {spec!r} has no name")
-    params: dict[str, object] = {}
-    for item in filter(None, query.split("&")):
-        key, eq, value = item.partition("=")
-        if not eq or not key:
-            raise AnnalError(f"model spec {spec!r}: parameter {item!r} is not key=value")
-        if key in params:
-            raise AnnalError(f"model spec {spec!r}: parameter {key!r} given twice")
-        params[key] = _convert(value)
-    return name, params
+    return parse_named_spec(spec, "model spec")
 
 
-def format_model_spec(name: str, params: dict[str, object]) -> str:
-    """Inverse of :func:`parse_model_spec` (parameters in the given order)."""
-    if not params:
-        return name
-
-    def fmt(v: object) -> str:
-        return "none" if v is None else (str(v).lower() if isinstance(v, bool) else str(v))
-
-    return name + "?" + "&".join(f"{k}={fmt(v)}" for k, v in params.items())
+#: Inverse of :func:`parse_model_spec` (parameters in the given order).
+format_model_spec = format_spec
 
 
 def check_embeddings(

@@ -1,14 +1,17 @@
-"""Build an encoder from a spec string: :func:`get_encoder`."""
+"""Encoders by name: :data:`ENCODERS` and :func:`get_encoder`, which builds one from a spec."""
 
 from __future__ import annotations
 
-from annal.embed.base import Encoder, parse_model_spec
+from annal.embed.base import Encoder
 from annal.embed.sentence import DEFAULT_MODEL, SentenceTransformerEncoder
 from annal.embed.tfidf import TfidfEncoder
-from annal.errors import AnnalError
+from annal.registry import Registry
+from annal.spec import split_spec
 
-_ST_PARAMS = ("batch_size", "normalize", "device", "max_seq_length")
-_TFIDF_PARAMS = ("dim", "max_features", "ngram_max", "min_df", "sublinear_tf", "normalize", "seed")
+#: Encoder classes by spec name; any other name is a sentence-transformers model.
+ENCODERS: Registry = Registry(
+    "encoder", {"tfidf": TfidfEncoder, "sentence-transformers": SentenceTransformerEncoder}
+)
 
 
 def get_encoder(spec: str | None = None, *, progress: bool = True) -> Encoder:
@@ -31,22 +34,14 @@ def get_encoder(spec: str | None = None, *, progress: bool = True) -> Encoder:
     Raises
     ------
     AnnalError
-        Unknown parameter, a malformed spec, or a model path that does not exist.
+        Unknown parameter or bad value, a malformed spec, or a model path that does not exist.
     """
-    name, params = parse_model_spec(spec or DEFAULT_MODEL)
-    if name.lower() == "tfidf":
-        _check_params(spec, params, _TFIDF_PARAMS)
-        return TfidfEncoder(**params)
-    _check_params(spec, params, _ST_PARAMS)
-    encoder = SentenceTransformerEncoder(name, progress=progress, **params)
+    name, pairs = split_spec(str(spec or DEFAULT_MODEL).strip(), "model spec")
+    params = dict(pairs)
+    if name.lower() in ENCODERS:
+        return ENCODERS.build(name.lower(), params)
+    params.pop("model", None)
+    params.pop("progress", None)
+    encoder = ENCODERS.build("sentence-transformers", params, model=name, progress=progress)
     encoder.name  # noqa: B018 - resolve now so a missing model path fails here
     return encoder
-
-
-def _check_params(spec: str | None, params: dict, allowed: tuple[str, ...]) -> None:
-    unknown = sorted(set(params) - set(allowed))
-    if unknown:
-        raise AnnalError(
-            f"model spec {spec!r}: unknown parameter(s) {', '.join(unknown)}; "
-            f"allowed: {', '.join(allowed)}"
-        )

@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Annotated
 
 import numpy as np
+from annotated_types import Ge
 
-from annal.embed.base import check_embeddings, format_model_spec
+from annal.embed.base import check_embeddings
 from annal.embed.progress import progress_bar
 from annal.errors import AnnalError
+from annal.registry import Component
+from annal.spec import format_spec
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 _BUNDLED_ALIASES = {"minilm", "all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"}
@@ -92,7 +96,7 @@ def _quiet_transformers() -> None:
         pass
 
 
-class SentenceTransformerEncoder:
+class SentenceTransformerEncoder(Component):
     """Encode texts with a sentence-transformers model.
 
     Parameters
@@ -129,10 +133,10 @@ class SentenceTransformerEncoder:
         self,
         model: str = DEFAULT_MODEL,
         *,
-        batch_size: int = 64,
+        batch_size: Annotated[int, Ge(1)] = 64,
         normalize: bool = True,
         device: str | None = None,
-        max_seq_length: int | None = None,
+        max_seq_length: Annotated[int, Ge(1)] | None = None,
         progress: bool = True,
     ) -> None:
         self.model = model
@@ -185,7 +189,7 @@ class SentenceTransformerEncoder:
             params["normalize"] = False
         if self.max_seq_length is not None:
             params["max_seq_length"] = self.max_seq_length
-        return format_model_spec(self._resolve()[0], params)
+        return format_spec(self._resolve()[0], params)
 
     def __repr__(self) -> str:
         return f"SentenceTransformerEncoder({self.name!r})"

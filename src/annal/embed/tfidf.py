@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import numpy as np
+from annotated_types import Ge
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize as l2_normalize
 
-from annal.embed.base import check_embeddings, format_model_spec
+from annal.embed.base import check_embeddings
 from annal.errors import AnnalError
+from annal.registry import Component
+from annal.spec import format_spec
 
 
-class TfidfEncoder:
+class TfidfEncoder(Component):
     """Sparse TF-IDF features, optionally reduced to a dense dimension with TruncatedSVD.
 
     The vocabulary, IDF weights and SVD are fitted on the texts passed to
@@ -38,23 +43,13 @@ class TfidfEncoder:
         Random state of the SVD.
     """
 
-    _DEFAULTS = {
-        "dim": 256,
-        "max_features": 50000,
-        "ngram_max": 1,
-        "min_df": 1,
-        "sublinear_tf": True,
-        "normalize": True,
-        "seed": 0,
-    }
-
     def __init__(
         self,
-        dim: int | None = 256,
+        dim: Annotated[int, Ge(1)] | None = 256,
         *,
-        max_features: int = 50000,
-        ngram_max: int = 1,
-        min_df: int = 1,
+        max_features: Annotated[int, Ge(1)] = 50000,
+        ngram_max: Annotated[int, Ge(1)] = 1,
+        min_df: Annotated[int, Ge(1)] = 1,
         sublinear_tf: bool = True,
         normalize: bool = True,
         seed: int = 0,
@@ -70,8 +65,7 @@ class TfidfEncoder:
     @property
     def name(self) -> str:
         """``tfidf`` plus every parameter that differs from the default."""
-        params = {k: getattr(self, k) for k, v in self._DEFAULTS.items() if getattr(self, k) != v}
-        return format_model_spec("tfidf", params)
+        return format_spec("tfidf", self.changed_params())
 
     def __repr__(self) -> str:
         return f"TfidfEncoder({self.name!r})"

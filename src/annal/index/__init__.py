@@ -10,12 +10,14 @@ See :mod:`annal.index.base` for the distance convention and the k > ntotal rule 
 
 from __future__ import annotations
 
+from annal.index.backends import INDEX_BACKENDS
 from annal.index.base import VectorIndex, normalize_rows
 from annal.index.factory import load_index, make_index
 from annal.index.spec import BACKENDS, METRICS, IndexSpec, parse_spec
 
 __all__ = [
     "BACKENDS",
+    "INDEX_BACKENDS",
     "METRICS",
     "IndexSpec",
     "VectorIndex",

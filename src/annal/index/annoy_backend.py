@@ -15,14 +15,17 @@ from __future__ import annotations
 
 import os
 import tempfile
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
+from annotated_types import Ge
 
 from annal.errors import AnnalError
-from annal.index.base import VectorIndex, save_through_path
+from annal.index.base import Seed, Threads, VectorIndex, save_through_path
 
 _ANNOY_NAMES = {"cosine": "angular", "ip": "dot", "l2": "euclidean"}
+#: Annoy's own metric names, accepted by the annoy backend, mapped to the canonical ones.
+ANNOY_METRICS = {"angular": "cosine", "dot": "ip", "euclidean": "l2"}
 
 
 def import_annoy() -> Any:
@@ -37,26 +40,53 @@ def import_annoy() -> Any:
 
 
 class AnnoyIndex(VectorIndex):
-    """Approximate search with an Annoy forest (see the module docstring)."""
+    """Approximate search with an Annoy forest (see the module docstring).
 
-    backend = "annoy"
+    Parameters
+    ----------
+    trees : int
+        Number of random-projection trees.
+    search_k : int
+        Nodes inspected per query; -1 = trees * k. A query parameter.
+    metric : {"angular", "dot", "euclidean", "cosine", "ip", "l2"}
+        Annoy's names or the canonical ones; stored as the canonical one.
+    threads, seed
+        As for every backend.
+    """
+
+    name = "annoy"
     supports_add = False
     supports_remove = False
+    query_params = ("search_k",)
+
+    def __init__(
+        self,
+        trees: Annotated[int, Ge(1)] = 10,
+        search_k: Annotated[int, Ge(-1)] = -1,
+        metric: Literal["angular", "dot", "euclidean", "cosine", "ip", "l2"] = "angular",
+        threads: Threads = None,
+        seed: Seed = 0,
+    ) -> None:
+        self.trees = trees
+        self.search_k = search_k
+        self.metric = ANNOY_METRICS.get(metric, metric)
+        self.threads = threads
+        self.seed = seed
 
     def _build(self, x: np.ndarray, ids: np.ndarray) -> None:
         annoy = import_annoy()
         index = annoy.AnnoyIndex(x.shape[1], _ANNOY_NAMES[self.metric])
-        index.set_seed(self.params["seed"])
+        index.set_seed(self.seed)
         for pos, row in enumerate(x):
             index.add_item(pos, row)
-        index.build(self.params["trees"], n_jobs=self.threads or -1)
+        index.build(self.trees, n_jobs=self.n_threads or -1)
         self._index = index
         self._pos_ids = ids.copy()
 
     def _search(self, q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         dist = np.full((len(q), k), np.inf, dtype=np.float32)
         found = np.full((len(q), k), -1, dtype=np.int64)
-        search_k = self.params["search_k"]
+        search_k = self.search_k
         for row, vector in enumerate(q):
             pos, scores = self._index.get_nns_by_vector(vector, k, search_k, True)
             found[row, : len(pos)] = self._pos_ids[pos]

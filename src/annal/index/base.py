@@ -25,14 +25,25 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 from pathlib import Path
-from typing import Any, BinaryIO, ClassVar
+from typing import Annotated, Any, BinaryIO, ClassVar, Literal
 
 import numpy as np
+from annotated_types import Ge
 
 from annal.errors import AnnalError
-from annal.index.spec import ANNOY_METRICS, IndexSpec, parse_spec
+from annal.registry import Component
+from annal.spec import format_spec
+
+#: The canonical metric names every index reports in ``VectorIndex.metric``.
+METRICS = ("cosine", "ip", "l2")
+
+#: Parameter types shared by the backends (their constructor annotations).
+Metric = Literal["cosine", "ip", "l2"]
+Threads = Annotated[int, Ge(0)] | None
+Seed = Annotated[int, Ge(0)]
+Device = Literal["cpu", "gpu"]
 
 
 def resolve_threads(threads: int | None) -> int | None:
@@ -49,46 +60,52 @@ def normalize_rows(x: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(x / norms, dtype=np.float32)
 
 
-class VectorIndex(ABC):
+class VectorIndex(Component):
     """A nearest-neighbour index over float vectors keyed by the caller's int64 ids.
 
-    Subclasses implement ``_build``, ``_add``, ``_search``, ``_remove`` and
-    ``_memory_bytes`` on already-validated float32 arrays; this class owns the checks
+    A backend is a subclass with a registry ``name`` (the spec's backend, ``faiss:ivf``), a
+    constructor that only stores its annotated parameters (one of them ``metric``, stored as
+    one of :data:`METRICS`), and ``_build``, ``_add``, ``_search``, ``_remove`` and
+    ``_memory_bytes`` on already-validated float32 arrays; one line in
+    :data:`annal.index.backends.BACKEND_CLASSES` registers it. This class owns the checks
     (dimension, NaN/inf, duplicate or negative ids, ``k`` beyond ``ntotal``), the cosine
     normalisation and the padding rule, so every backend behaves the same.
-
-    Parameters
-    ----------
-    spec : str or IndexSpec
-        The configuration; ``str(index)`` prints it back.
     """
 
-    backend: ClassVar[str]
     #: Whether the library can delete vectors (``remove`` raises :class:`AnnalError` if not).
     supports_remove: ClassVar[bool] = True
     #: Whether vectors can be added after ``build``.
     supports_add: ClassVar[bool] = True
+    #: Parameters that only change searches: :meth:`set_query_params` may change them on a
+    #: built index (``efSearch``, ``nprobe``, ``ef``, ``search_k``).
+    query_params: ClassVar[tuple[str, ...]] = ()
 
-    def __init__(self, spec: str | IndexSpec) -> None:
-        self.spec = parse_spec(spec)
-        if self.spec.backend != self.backend:
-            raise AnnalError(f"spec {str(self.spec)!r} is not a {self.backend} spec")
-        self.params: dict[str, Any] = self.spec.values()
-        self._dim: int | None = None
-        self._ids = np.empty(0, dtype=np.int64)
+    metric: str
+    # Empty until build; class-level so the constructor only stores parameters.
+    _dim: int | None = None
+    _ids: np.ndarray = np.empty(0, dtype=np.int64)
+    _spec_text: str | None = None
+
+    @property
+    def backend(self) -> str:
+        """The backend's name in spec strings (``faiss:ivf``)."""
+        return type(self).name
+
+    @property
+    def spec(self) -> str:
+        """The spec string that builds this index again (as written, when it came from one)."""
+        return self._spec_text or format_spec(self.backend, self.changed_params())
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """Every parameter with its value (defaults filled in)."""
+        return self.get_params(deep=False)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({str(self.spec)!r})"
+        return f"{type(self).__name__}({self.spec!r})"
 
     def __str__(self) -> str:
-        return str(self.spec)
-
-    # -- properties ---------------------------------------------------------------
-    @property
-    def metric(self) -> str:
-        """The canonical metric: ``cosine``, ``ip`` or ``l2``."""
-        metric = self.params["metric"]
-        return ANNOY_METRICS.get(metric, metric)
+        return self.spec
 
     @property
     def dim(self) -> int:
@@ -112,9 +129,9 @@ class VectorIndex(ABC):
         return int(self._memory_bytes()) + int(self._ids.nbytes)
 
     @property
-    def threads(self) -> int | None:
+    def n_threads(self) -> int | None:
         """The thread count used for build and search (``None``: library default)."""
-        return resolve_threads(self.params.get("threads"))
+        return resolve_threads(self.threads)
 
     # -- public API ---------------------------------------------------------------
     def build(self, vectors: Any, ids: Any = None) -> VectorIndex:

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from typing import Annotated
 
 import numpy as np
+from annotated_types import Ge
 
-from annal.index.base import VectorIndex
+from annal.index.base import Metric, Threads, VectorIndex
 
 _BLOCK_FLOATS = 1 << 24  # keys per block: 64 MB of float32
 _SUB_FLOATS = 1 << 22  # gathered neighbour coordinates at once when recomputing l2: 16 MB
@@ -59,11 +61,22 @@ class ExactIndex(VectorIndex):
 
     Parameters
     ----------
-    spec : str or IndexSpec
-        ``exact[?metric=cosine|ip|l2][&threads=N][&block=N]``.
+    metric : {"cosine", "ip", "l2"}
+        cosine (1 - cos), ip (-dot) or l2 (squared).
+    threads : int, optional
+        Threads for build and search; 0 = all cores.
+    block : int
+        Queries per matmul block; 0 = automatic.
     """
 
-    backend = "exact"
+    name = "exact"
+
+    def __init__(
+        self, metric: Metric = "cosine", threads: Threads = None, block: Annotated[int, Ge(0)] = 0
+    ) -> None:
+        self.metric = metric
+        self.threads = threads
+        self.block = block
 
     def _build(self, x: np.ndarray, ids: np.ndarray) -> None:
         self._x = x.copy()
@@ -92,11 +105,11 @@ class ExactIndex(VectorIndex):
 
     def _search(self, q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         n = len(self._x)
-        block = self.params["block"] or max(1, _BLOCK_FLOATS // n)
+        block = self.block or max(1, _BLOCK_FLOATS // n)
         dist = np.empty((len(q), k), dtype=np.float32)
         found = np.empty((len(q), k), dtype=np.int64)
         base_t = self._x.T
-        with cpu_threads(self.threads):
+        with cpu_threads(self.n_threads):
             for start in range(0, len(q), block):
                 qb = q[start : start + block]
                 keys = np.matmul(2.0 * qb if self.metric == "l2" else qb, base_t)

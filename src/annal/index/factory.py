@@ -1,30 +1,19 @@
 """``make_index(spec)``: the one place a spec string becomes a backend object.
 
-Backend modules are imported on demand, so ``import annal.index`` never imports FAISS,
+Backend libraries are imported on first use, so ``import annal.index`` never imports FAISS,
 Annoy or hnswlib.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 from pathlib import Path
 
 from annal.errors import AnnalError
+from annal.index.backends import INDEX_BACKENDS
 from annal.index.base import VectorIndex
 from annal.index.spec import IndexSpec, parse_spec
-
-#: backend name -> "module:class" of its implementation.
-_IMPLEMENTATIONS = {
-    "exact": "annal.index.exact:ExactIndex",
-    "faiss:flat": "annal.index.faiss_backends:FaissFlatIndex",
-    "faiss:lsh": "annal.index.faiss_backends:FaissLSHIndex",
-    "faiss:hnsw": "annal.index.faiss_backends:FaissHNSWIndex",
-    "faiss:ivf": "annal.index.faiss_backends:FaissIVFIndex",
-    "annoy": "annal.index.annoy_backend:AnnoyIndex",
-    "hnswlib": "annal.index.hnswlib_backend:HnswlibIndex",
-}
 
 
 def make_index(spec: str | IndexSpec) -> VectorIndex:
@@ -38,6 +27,7 @@ def make_index(spec: str | IndexSpec) -> VectorIndex:
     Returns
     -------
     VectorIndex
+        ``str(index)`` prints ``spec`` back as written.
 
     Raises
     ------
@@ -45,9 +35,9 @@ def make_index(spec: str | IndexSpec) -> VectorIndex:
         For an invalid spec (see :func:`annal.index.parse_spec`).
     """
     parsed = parse_spec(spec)
-    module_name, _, class_name = _IMPLEMENTATIONS[parsed.backend].partition(":")
-    cls = getattr(importlib.import_module(module_name), class_name)
-    return cls(parsed)
+    index = INDEX_BACKENDS[parsed.backend](**parsed.typed())
+    index._spec_text = str(parsed)
+    return index
 
 
 def load_index(folder: str | os.PathLike[str]) -> VectorIndex:

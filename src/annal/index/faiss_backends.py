@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
+from annotated_types import Ge
 
 from annal.errors import AnnalError
-from annal.index.base import VectorIndex
+from annal.index.base import Device, Metric, Seed, Threads, VectorIndex
 
 
 def import_faiss() -> Any:
@@ -77,7 +78,7 @@ class FaissIndex(VectorIndex):
         return faiss.METRIC_L2 if self.metric == "l2" else faiss.METRIC_INNER_PRODUCT
 
     def _to_device(self, index: Any) -> Any:
-        if self.params.get("device", "cpu") != "gpu":
+        if getattr(self, "device", "cpu") != "gpu":
             return index
         faiss = import_faiss()
         if gpu_count() == 0:
@@ -89,19 +90,19 @@ class FaissIndex(VectorIndex):
         return faiss.index_cpu_to_gpu(self._gpu_resources, 0, index)
 
     def _build(self, x: np.ndarray, ids: np.ndarray) -> None:
-        with faiss_threads(self.threads):
+        with faiss_threads(self.n_threads):
             self._index = self._new_index(x.shape[1])
             if self.needs_training:
                 self._index.train(x)
             self._index.add_with_ids(x, ids)
 
     def _add(self, x: np.ndarray, ids: np.ndarray) -> None:
-        with faiss_threads(self.threads):
+        with faiss_threads(self.n_threads):
             self._index.add_with_ids(x, ids)
 
     def _search(self, q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         self._prepare_search(k)
-        with faiss_threads(self.threads):
+        with faiss_threads(self.n_threads):
             scores, found = self._index.search(q, k)
         return self._to_distance(scores), found
 
@@ -132,7 +133,7 @@ class FaissIndex(VectorIndex):
     def _memory_bytes(self) -> int:
         faiss = import_faiss()
         index = self._index
-        if self.params.get("device", "cpu") == "gpu":
+        if getattr(self, "device", "cpu") == "gpu":
             try:
                 index = faiss.index_gpu_to_cpu(index)
             except RuntimeError:  # an id map around a GPU index: count the float32 vectors
@@ -143,7 +144,12 @@ class FaissIndex(VectorIndex):
 class FaissFlatIndex(FaissIndex):
     """Exhaustive FAISS search: ``faiss:flat?metric=cosine|ip|l2[&threads=N][&device=gpu]``."""
 
-    backend = "faiss:flat"
+    name = "faiss:flat"
+
+    def __init__(self, metric: Metric = "cosine", threads: Threads = None, device: Device = "cpu"):
+        self.metric = metric
+        self.threads = threads
+        self.device = device
 
     def _new_index(self, dim: int) -> Any:
         faiss = import_faiss()
@@ -159,19 +165,31 @@ class FaissLSHIndex(FaissIndex):
     angle as ``pi * h / nbits``, reported as the cosine distance ``1 - cos(pi * h / nbits)``.
     """
 
-    backend = "faiss:lsh"
+    name = "faiss:lsh"
+
+    def __init__(
+        self,
+        nbits: Annotated[int, Ge(1)] = 16,
+        metric: Literal["cosine"] = "cosine",
+        threads: Threads = None,
+        seed: Seed = 0,
+    ) -> None:
+        self.nbits = nbits
+        self.metric = metric
+        self.threads = threads
+        self.seed = seed
 
     def _new_index(self, dim: int) -> Any:
         faiss = import_faiss()
-        nbits = self.params["nbits"]
+        nbits = self.nbits
         rotation = faiss.RandomRotationMatrix(dim, nbits)
-        rotation.init(self.params["seed"])
+        rotation.init(self.seed)
         lsh = faiss.IndexLSH(nbits, nbits, False, False)
         self._parts = (rotation, lsh)  # keep the SWIG objects alive
         return faiss.IndexIDMap2(faiss.IndexPreTransform(rotation, lsh))
 
     def _to_distance(self, scores: np.ndarray) -> np.ndarray:
-        return 1.0 - np.cos(np.pi * scores / self.params["nbits"])
+        return 1.0 - np.cos(np.pi * scores / self.nbits)
 
     def codes(self, x: np.ndarray) -> np.ndarray:
         """The index's binary code of each row of ``x`` (n, d) as an integer, int64 (n,).
@@ -180,7 +198,7 @@ class FaissLSHIndex(FaissIndex):
         whose count is their Hamming distance. Needs a built index, codes of at most 7 bytes.
         """
         rotation, lsh = self._parts
-        with faiss_threads(self.threads):
+        with faiss_threads(self.n_threads):
             packed = lsh.sa_encode(rotation.apply(np.ascontiguousarray(x, dtype=np.float32)))
         packed = np.asarray(packed, dtype=np.uint8).reshape(len(x), -1)
         if packed.shape[1] > 7:
@@ -195,20 +213,35 @@ class FaissHNSWIndex(FaissIndex):
     The search beam is ``max(efSearch, k)``. HNSW cannot remove vectors.
     """
 
-    backend = "faiss:hnsw"
+    name = "faiss:hnsw"
     supports_remove = False
+    query_params = ("efSearch",)
+
+    def __init__(
+        self,
+        M: Annotated[int, Ge(2)] = 32,
+        efConstruction: Annotated[int, Ge(1)] = 40,
+        efSearch: Annotated[int, Ge(1)] = 16,
+        metric: Metric = "cosine",
+        threads: Threads = None,
+    ) -> None:
+        self.M = M
+        self.efConstruction = efConstruction
+        self.efSearch = efSearch
+        self.metric = metric
+        self.threads = threads
 
     def _new_index(self, dim: int) -> Any:
         faiss = import_faiss()
-        self._hnsw = faiss.IndexHNSWFlat(dim, self.params["M"], self._metric_type())
-        self._hnsw.hnsw.efConstruction = self.params["efConstruction"]
+        self._hnsw = faiss.IndexHNSWFlat(dim, self.M, self._metric_type())
+        self._hnsw.hnsw.efConstruction = self.efConstruction
         return faiss.IndexIDMap2(self._hnsw)
 
     def _loaded(self) -> None:
         self._hnsw = import_faiss().downcast_index(self._index.index)
 
     def _prepare_search(self, k: int) -> None:
-        self._hnsw.hnsw.efSearch = max(self.params["efSearch"], k)
+        self._hnsw.hnsw.efSearch = max(self.efSearch, k)
 
 
 class FaissIVFIndex(FaissIndex):
@@ -218,24 +251,41 @@ class FaissIVFIndex(FaissIndex):
     vectors, which must number at least ``nlist``; later ``add`` calls reuse the cells.
     """
 
-    backend = "faiss:ivf"
+    name = "faiss:ivf"
     needs_training = True
+    query_params = ("nprobe",)
+
+    def __init__(
+        self,
+        nlist: Annotated[int, Ge(1)] = 100,
+        nprobe: Annotated[int, Ge(1)] = 1,
+        metric: Metric = "cosine",
+        threads: Threads = None,
+        seed: Seed = 0,
+        device: Device = "cpu",
+    ) -> None:
+        self.nlist = nlist
+        self.nprobe = nprobe
+        self.metric = metric
+        self.threads = threads
+        self.seed = seed
+        self.device = device
 
     def _new_index(self, dim: int) -> Any:
         faiss = import_faiss()
         self._quantizer = faiss.IndexFlat(dim, self._metric_type())
-        ivf = faiss.IndexIVFFlat(self._quantizer, dim, self.params["nlist"], self._metric_type())
-        ivf.cp.seed = self.params["seed"]
+        ivf = faiss.IndexIVFFlat(self._quantizer, dim, self.nlist, self._metric_type())
+        ivf.cp.seed = self.seed
         ivf.cp.spherical = self.metric == "cosine"
         return self._to_device(ivf)
 
     def _build(self, x: np.ndarray, ids: np.ndarray) -> None:
-        if len(x) < self.params["nlist"]:
+        if len(x) < self.nlist:
             raise AnnalError(
-                f"{self.spec}: IVF needs at least nlist={self.params['nlist']} build vectors, "
+                f"{self.spec}: IVF needs at least nlist={self.nlist} build vectors, "
                 f"got {len(x)}; lower nlist"
             )
         super()._build(x, ids)
 
     def _prepare_search(self, k: int) -> None:
-        self._index.nprobe = min(self.params["nprobe"], self.params["nlist"])
+        self._index.nprobe = min(self.nprobe, self.nlist)

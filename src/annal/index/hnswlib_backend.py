@@ -14,12 +14,13 @@ independent of the thread count.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
+from annotated_types import Ge
 
 from annal.errors import AnnalError
-from annal.index.base import VectorIndex, save_through_path
+from annal.index.base import Metric, Seed, Threads, VectorIndex, save_through_path
 
 
 def import_hnswlib() -> Any:
@@ -34,25 +35,54 @@ def import_hnswlib() -> Any:
 
 
 class HnswlibIndex(VectorIndex):
-    """Approximate search with an hnswlib graph (see the module docstring)."""
+    """Approximate search with an hnswlib graph (see the module docstring).
 
-    backend = "hnswlib"
+    Parameters
+    ----------
+    M : int
+        Graph degree.
+    ef_construction : int
+        Build-time beam width.
+    ef : int
+        Search-time beam width (raised to k); a query parameter.
+    metric, threads, seed
+        As for every backend.
+    """
+
+    name = "hnswlib"
+    query_params = ("ef",)
+
+    def __init__(
+        self,
+        M: Annotated[int, Ge(2)] = 16,
+        ef_construction: Annotated[int, Ge(1)] = 200,
+        ef: Annotated[int, Ge(1)] = 10,
+        metric: Metric = "cosine",
+        threads: Threads = None,
+        seed: Seed = 0,
+    ) -> None:
+        self.M = M
+        self.ef_construction = ef_construction
+        self.ef = ef
+        self.metric = metric
+        self.threads = threads
+        self.seed = seed
 
     def _threads(self) -> int:
-        return self.threads or -1
+        return self.n_threads or -1
 
     def _insert_threads(self) -> int:
         # Parallel inserts race: one thread keeps a seeded graph reproducible.
-        return 1 if self.params.get("threads") is None else self._threads()
+        return 1 if self.threads is None else self._threads()
 
     def _build(self, x: np.ndarray, ids: np.ndarray) -> None:
         hnswlib = import_hnswlib()
         index = hnswlib.Index(space=self.metric, dim=x.shape[1])
         index.init_index(
             max_elements=len(x),
-            ef_construction=self.params["ef_construction"],
-            M=self.params["M"],
-            random_seed=self.params["seed"],
+            ef_construction=self.ef_construction,
+            M=self.M,
+            random_seed=self.seed,
         )
         index.add_items(x, ids, num_threads=self._insert_threads())
         self._index = index
@@ -68,7 +98,7 @@ class HnswlibIndex(VectorIndex):
             self._index.mark_deleted(label)
 
     def _search(self, q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        self._index.set_ef(max(self.params["ef"], k))
+        self._index.set_ef(max(self.ef, k))
         try:
             labels, dist = self._index.knn_query(q, k=k, num_threads=self._threads())
         except RuntimeError as exc:

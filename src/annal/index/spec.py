@@ -5,106 +5,45 @@ Grammar: ``backend[?name=value(&name=value)*]``, e.g. ``exact?metric=cosine``,
 :func:`parse_spec` validates the backend, every parameter name and every value in one
 place, and ``str(parse_spec(s)) == s`` for every valid ``s`` (parameters keep the order
 and the spelling they were given in), so a spec printed in a result table or a plot
-legend can be pasted back to rebuild the same index. Unset parameters take the defaults
-listed in :data:`BACKENDS`.
+legend can be pasted back to rebuild the same index. The backends and their parameters
+are the classes of :data:`annal.index.backends.INDEX_BACKENDS`, read from their constructors
+(:data:`BACKENDS` lists them); unset parameters take the constructor's defaults.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from annal.errors import AnnalError
+from annal.index.annoy_backend import ANNOY_METRICS
+from annal.index.backends import INDEX_BACKENDS
+from annal.index.base import METRICS
+from annal.registry import Param, param_table, typed_params
+from annal.spec import split_spec
 
-#: The canonical metric names every index reports in ``VectorIndex.metric``.
-METRICS = ("cosine", "ip", "l2")
-
-#: Annoy's own metric names, accepted by the annoy backend, mapped to the canonical ones.
-ANNOY_METRICS = {"angular": "cosine", "dot": "ip", "euclidean": "l2"}
-
-
-@dataclass(frozen=True)
-class Param:
-    """One backend parameter: its type, default, allowed values and lower bound."""
-
-    kind: type
-    default: Any
-    choices: tuple[str, ...] | None = None
-    minimum: int | None = None
-    help: str = ""
-
-    def convert(self, name: str, text: str, spec: str) -> Any:
-        """Turn the text of ``name=text`` into a typed value, or raise :class:`AnnalError`."""
-        if self.kind is int:
-            try:
-                value = int(text)
-            except ValueError:
-                raise AnnalError(
-                    f"parameter {name}={text!r} in index spec {spec!r} must be an integer"
-                ) from None
-            if self.minimum is not None and value < self.minimum:
-                raise AnnalError(
-                    f"parameter {name}={value} in index spec {spec!r} must be >= {self.minimum}"
-                )
-            return value
-        if self.choices is not None and text not in self.choices:
-            raise AnnalError(
-                f"parameter {name}={text!r} in index spec {spec!r} must be one of "
-                f"{', '.join(self.choices)}"
-            )
-        return text
+__all__ = ["ANNOY_METRICS", "BACKENDS", "METRICS", "IndexSpec", "parse_spec"]
 
 
-_METRIC = Param(str, "cosine", METRICS, help="cosine (1 - cos), ip (-dot) or l2 (squared)")
-_THREADS = Param(int, None, minimum=0, help="threads for build and search; 0 = all cores")
-_SEED = Param(int, 0, minimum=0, help="seed of the backend's random choices")
-_DEVICE = Param(str, "cpu", ("cpu", "gpu"), help="gpu needs faiss-gpu and a visible GPU")
+class _BackendTable(Mapping):
+    """Backend name -> its parameters (name -> :class:`~annal.registry.Param`), read from
+    each backend's constructor: a view of :data:`~annal.index.backends.INDEX_BACKENDS`."""
 
-#: Every backend and its parameters (name -> :class:`Param`), in the order they are listed.
-BACKENDS: dict[str, dict[str, Param]] = {
-    "exact": {
-        "metric": _METRIC,
-        "threads": _THREADS,
-        "block": Param(int, 0, minimum=0, help="queries per matmul block; 0 = automatic"),
-    },
-    "faiss:flat": {"metric": _METRIC, "threads": _THREADS, "device": _DEVICE},
-    "faiss:lsh": {
-        "nbits": Param(int, 16, minimum=1, help="hash bits per vector"),
-        "metric": Param(str, "cosine", ("cosine",), help="sign hashes estimate angles"),
-        "threads": _THREADS,
-        "seed": _SEED,
-    },
-    "faiss:hnsw": {
-        "M": Param(int, 32, minimum=2, help="graph degree"),
-        "efConstruction": Param(int, 40, minimum=1, help="build-time beam width"),
-        "efSearch": Param(int, 16, minimum=1, help="search-time beam width (raised to k)"),
-        "metric": _METRIC,
-        "threads": _THREADS,
-    },
-    "faiss:ivf": {
-        "nlist": Param(int, 100, minimum=1, help="number of k-means cells"),
-        "nprobe": Param(int, 1, minimum=1, help="cells visited per query"),
-        "metric": _METRIC,
-        "threads": _THREADS,
-        "seed": _SEED,
-        "device": _DEVICE,
-    },
-    "annoy": {
-        "trees": Param(int, 10, minimum=1, help="number of random-projection trees"),
-        "search_k": Param(int, -1, minimum=-1, help="nodes inspected; -1 = trees * k"),
-        "metric": Param(str, "angular", (*ANNOY_METRICS, *METRICS), help="angular/dot/euclidean"),
-        "threads": _THREADS,
-        "seed": _SEED,
-    },
-    "hnswlib": {
-        "M": Param(int, 16, minimum=2, help="graph degree"),
-        "ef_construction": Param(int, 200, minimum=1, help="build-time beam width"),
-        "ef": Param(int, 10, minimum=1, help="search-time beam width (raised to k)"),
-        "metric": _METRIC,
-        "threads": _THREADS,
-        "seed": _SEED,
-    },
-}
+    def __getitem__(self, backend: str) -> dict[str, Param]:
+        if backend not in INDEX_BACKENDS:
+            raise KeyError(backend)
+        return param_table(INDEX_BACKENDS[backend])
+
+    def __iter__(self):
+        return iter(INDEX_BACKENDS)
+
+    def __len__(self) -> int:
+        return len(INDEX_BACKENDS)
+
+
+#: Every backend and its parameters (name -> Param), in the order they are listed.
+BACKENDS: Mapping[str, dict[str, Param]] = _BackendTable()
 
 
 @dataclass(frozen=True)
@@ -139,10 +78,12 @@ class IndexSpec:
             raise AnnalError(
                 f"{self.backend} has no parameter {name!r}; valid: {', '.join(schema)}"
             )
-        for key, text in self.params:
-            if key == name:
-                return schema[name].convert(name, text, str(self))
-        return schema[name].default
+        return self.typed().get(name, schema[name].default)
+
+    def typed(self) -> dict[str, Any]:
+        """The parameters written in the spec, typed by the backend's constructor."""
+        where = f"in index spec {str(self)!r}"
+        return typed_params(INDEX_BACKENDS[self.backend], dict(self.params), where)
 
     def values(self) -> dict[str, Any]:
         """Every parameter of the backend with its typed value (defaults filled in)."""
@@ -160,24 +101,13 @@ class IndexSpec:
 
 
 def _validate(backend: str, params: tuple[tuple[str, str], ...], spec: str) -> None:
-    if backend not in BACKENDS:
+    if backend not in INDEX_BACKENDS:
         raise AnnalError(
-            f"unknown index backend {backend!r} in spec {spec!r}; valid: {', '.join(BACKENDS)}"
+            f"unknown index backend {backend!r} in spec {spec!r}; "
+            f"valid: {', '.join(INDEX_BACKENDS)}"
         )
-    schema = BACKENDS[backend]
-    seen: set[str] = set()
-    for name, text in params:
-        if name not in schema:
-            raise AnnalError(
-                f"unknown parameter {name!r} for {backend} in spec {spec!r}; "
-                f"valid: {', '.join(schema)}"
-            )
-        if name in seen:
-            raise AnnalError(f"parameter {name!r} given twice in index spec {spec!r}")
-        if not isinstance(text, str) or not text or any(c in text for c in "?&= "):
-            raise AnnalError(f"parameter {name!r} in index spec {spec!r} has an invalid value")
-        seen.add(name)
-        schema[name].convert(name, text, spec)
+    split_spec(spec, "index spec")  # the grammar: no repeated name, no empty or odd value
+    typed_params(INDEX_BACKENDS[backend], dict(params), f"for {backend} in spec {spec!r}")
 
 
 def parse_spec(spec: str | IndexSpec) -> IndexSpec:
@@ -201,16 +131,5 @@ def parse_spec(spec: str | IndexSpec) -> IndexSpec:
     """
     if isinstance(spec, IndexSpec):
         return spec
-    if not isinstance(spec, str) or not spec.strip():
-        raise AnnalError(f"index spec must be a non-empty string, got {spec!r}")
-    backend, sep, query = spec.partition("?")
-    params: list[tuple[str, str]] = []
-    if sep:
-        if not query:
-            raise AnnalError(f"index spec {spec!r} ends with '?' but names no parameter")
-        for part in query.split("&"):
-            name, eq, value = part.partition("=")
-            if not eq or not name:
-                raise AnnalError(f"index spec {spec!r}: expected name=value, got {part!r}")
-            params.append((name, value))
-    return IndexSpec(backend, tuple(params))
+    backend, params = split_spec(spec, "index spec")
+    return IndexSpec(backend, params)

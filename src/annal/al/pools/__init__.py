@@ -11,8 +11,6 @@ gives the index ``M`` and ``efSearch`` and the pool ``k``).
 from __future__ import annotations
 
 import inspect
-import types
-import typing
 from typing import Any
 
 from annal.al.pools.anchoral import AnchorALPool
@@ -21,37 +19,11 @@ from annal.al.pools.full import FullPool
 from annal.al.pools.random import RandomPool
 from annal.al.pools.seals import SEALSPool
 from annal.errors import AnnalError
+from annal.index import parse_spec
+from annal.registry import Registry, constructor_params, typed_params
 
 #: Every pool by registry name.
-POOLS: dict[str, type[CandidatePool]] = {
-    cls.name: cls for cls in (FullPool, RandomPool, SEALSPool, AnchorALPool)
-}
-
-
-def _param_types(cls: type) -> dict[str, Any]:
-    hints = typing.get_type_hints(cls.__init__)
-    return {p: hints.get(p, str) for p in inspect.signature(cls.__init__).parameters if p != "self"}
-
-
-def _convert(kind: Any, text: str, where: str) -> Any:
-    """``text`` as the annotated ``kind`` (int, float, bool, str, or ``X | None``)."""
-    args = typing.get_args(kind) if isinstance(kind, types.UnionType) else ()
-    if args:
-        if text.lower() in ("none", "null") and type(None) in args:
-            return None
-        kind = next(a for a in args if a is not type(None))
-    if kind is bool:
-        if text.lower() not in ("true", "false", "1", "0"):
-            raise AnnalError(f"{where} must be true or false, got {text!r}")
-        return text.lower() in ("true", "1")
-    if kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            raise AnnalError(
-                f"{where} must be {'an integer' if kind is int else 'a number'}, got {text!r}"
-            ) from None
-    return text
+POOLS: Registry[CandidatePool] = Registry("pool", (FullPool, RandomPool, SEALSPool, AnchorALPool))
 
 
 def parse_pool_spec(spec: str) -> tuple[str, dict[str, Any]]:
@@ -67,7 +39,7 @@ def parse_pool_spec(spec: str) -> tuple[str, dict[str, Any]]:
     name, _, query = spec.strip().partition("?")
     if name not in POOLS:
         raise AnnalError(f"unknown pool {name!r} in {spec!r}; valid: {', '.join(POOLS)}")
-    types_ = _param_types(POOLS[name])
+    types_ = constructor_params(POOLS[name])
     params: dict[str, Any] = {}
     index_extra: list[str] = []
     for part in query.split("&") if query else []:
@@ -87,9 +59,7 @@ def parse_pool_spec(spec: str) -> tuple[str, dict[str, Any]]:
             )
     if index_extra:
         params["index"] = params["index"] + "&" + "&".join(index_extra)
-    return name, {
-        k: _convert(types_[k], v, f"pool {name} parameter {k}") for k, v in params.items()
-    }
+    return name, typed_params(POOLS[name], params, f"for pool {name!r} in {spec!r}")
 
 
 def make_pool(spec: str | CandidatePool | None = None, **params: Any) -> CandidatePool:
@@ -105,16 +75,10 @@ def make_pool(spec: str | CandidatePool | None = None, **params: Any) -> Candida
     if isinstance(spec, CandidatePool):
         return spec.fresh()
     name, parsed = parse_pool_spec(spec or "full")
-    parsed.update(params)
-    cls = POOLS[name]
-    unknown = sorted(set(parsed) - set(_param_types(cls)))
-    if unknown:
-        raise AnnalError(f"unknown parameter {unknown[0]!r} for pool {name!r}")
-    if "index" in parsed:
-        from annal.index import parse_spec
-
-        parse_spec(str(parsed["index"]))
-    return cls(**parsed)
+    pool = POOLS.build(name, {**parsed, **params})
+    if "index" in pool.ordered_params():
+        parse_spec(str(pool.index))
+    return pool
 
 
 def pool_spec(pool: CandidatePool) -> str:
@@ -123,7 +87,7 @@ def pool_spec(pool: CandidatePool) -> str:
     defaults = {
         p.name: p.default for p in inspect.signature(type(pool).__init__).parameters.values()
     }
-    parts = [f"{k}={v}" for k, v in pool.get_params().items() if v != defaults.get(k)]
+    parts = [f"{k}={v}" for k, v in pool.ordered_params().items() if v != defaults.get(k)]
     # The index goes last: its own parameters follow it.
     parts.sort(key=lambda part: part.startswith("index="))
     return pool.name + ("?" + "&".join(parts) if parts else "")

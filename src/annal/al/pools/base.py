@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from annal.al.params import ParamsMixin
 from annal.al.state import PoolState
+from annal.registry import Component
 
 
 @dataclass
@@ -38,11 +38,9 @@ class PoolStats:
     search_s: float = 0.0
 
 
-class CandidatePool(ParamsMixin):
-    """Base class of every candidate pool (see module docstring)."""
-
-    #: Registry name, e.g. ``"seals"``.
-    name: str = ""
+class CandidatePool(Component):
+    """Base class of every candidate pool (see module docstring); a new pool is a subclass
+    with a registry ``name`` plus one line in :data:`annal.al.pools.POOLS`."""
 
     def fresh(self) -> CandidatePool:
         """A copy with the same parameters and no state from earlier rounds."""

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from annal.al.params import ParamsMixin
 from annal.al.state import PoolState
+from annal.registry import Component
 
 
-class Strategy(ParamsMixin):
-    """Base class of every query strategy (see module docstring)."""
+class Strategy(Component):
+    """Base class of every query strategy (see module docstring).
 
-    #: Registry name, e.g. ``"margin"``.
-    name: str = ""
+    A new strategy is a subclass with a registry ``name``, a constructor that only stores its
+    (annotated) parameters, and :meth:`_select`; one line in
+    :data:`annal.al.strategies.STRATEGY_CLASSES` registers it.
+    """
+
     #: Whether the strategy needs the classifier's probabilities.
     needs_proba: bool = False
 
@@ -37,7 +40,14 @@ class Strategy(ParamsMixin):
         -------
         np.ndarray of int64, shape (min(budget, n_unlabelled),)
             Unique ids of unlabelled rows.
+
+        Raises
+        ------
+        AnnalError
+            A parameter value its annotation or :meth:`check_params` refuses (a strategy built
+            by :func:`annal.al.make_strategy` was already checked then).
         """
+        self.check_params()
         return state.ids[self.positions(state, budget, np.random.default_rng(seed))]
 
     def positions(self, state: PoolState, budget: int, rng: np.random.Generator) -> np.ndarray:

@@ -18,7 +18,11 @@ the batch is exactly the budget (PITFALLS 4).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Annotated, Literal
+
 import numpy as np
+from annotated_types import Ge
 from scipy import sparse
 
 from annal.al.geometry import normalize_rows
@@ -29,6 +33,7 @@ from annal.al.strategies.uncertainty import least_confidence, margin_uncertainty
 from annal.errors import AnnalError
 
 PICKS = ("centroid", "diverse", "uncertain")
+Pick = Literal["centroid", "diverse", "uncertain"]
 
 
 def allocate(sizes: np.ndarray, budget: int) -> np.ndarray:
@@ -119,15 +124,15 @@ class ClusterSampling(Strategy):
 
     def __init__(
         self,
-        n_clusters: int | None = None,
-        picks: tuple[str, ...] = PICKS,
-        backend: str = "faiss",
-        max_iter: int = 100,
-        growth: int = 0,
+        n_clusters: Annotated[int, Ge(1)] | None = None,
+        picks: tuple[Pick, ...] | Pick = PICKS,
+        backend: Literal["faiss", "sklearn"] = "faiss",
+        max_iter: Annotated[int, Ge(1)] = 100,
+        growth: Annotated[int, Ge(0)] = 0,
         descriptions: tuple[str, ...] | None = None,
         encoder: str | None = None,
-        centroids: np.ndarray | None = None,
-        max_points_per_centroid: int | None = None,
+        centroids: np.ndarray | Sequence[Sequence[float]] | None = None,
+        max_points_per_centroid: Annotated[int, Ge(1)] | None = None,
     ) -> None:
         self.n_clusters = n_clusters
         self.picks = picks
@@ -144,6 +149,13 @@ class ClusterSampling(Strategy):
         """Only the ``uncertain`` pick reads the classifier."""
         return "uncertain" in self._picks()
 
+    def check_params(self) -> None:
+        """Annotated values; at least one pick; descriptions come with their encoder."""
+        super().check_params()
+        self._picks()
+        if self.descriptions is not None and not self.encoder:
+            raise AnnalError("cluster descriptions need encoder=<the encoder of the pool>")
+
     def _picks(self) -> tuple[str, ...]:
         picks = (self.picks,) if isinstance(self.picks, str) else tuple(self.picks)
         picks = tuple(p for part in picks for p in str(part).split(",") if p)
@@ -157,8 +169,6 @@ class ClusterSampling(Strategy):
             return normalize_rows(np.asarray(self.centroids))
         if self.descriptions is None:
             return None
-        if not self.encoder:
-            raise AnnalError("cluster descriptions need encoder=<the encoder of the pool>")
         key = (tuple(self.descriptions), self.encoder)
         cache = self.__dict__.setdefault("_description_cache", {})
         if key not in cache:

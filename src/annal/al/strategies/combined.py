@@ -7,8 +7,10 @@ members before it left, so the batch has no duplicates and is exactly the budget
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Annotated
 
 import numpy as np
+from annotated_types import Ge
 
 from annal.al.state import PoolState
 from annal.al.strategies.base import Strategy
@@ -42,7 +44,9 @@ class CombinedSampling(Strategy):
 
     name = "combined"
 
-    def __init__(self, strategies: Sequence[tuple[Strategy, float]] | None = None) -> None:
+    def __init__(
+        self, strategies: Sequence[tuple[Strategy, Annotated[float, Ge(0)]]] | None = None
+    ) -> None:
         self.strategies = strategies
 
     def members(self) -> list[tuple[Strategy, float]]:

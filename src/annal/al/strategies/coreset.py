@@ -12,13 +12,14 @@ greedy k-center; the work is the n x m matmul plus a small fraction of n x k.
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 from threadpoolctl import threadpool_limits
 
 from annal.al.geometry import aggregate_distance
 from annal.al.state import PoolState
 from annal.al.strategies.base import Strategy
-from annal.errors import AnnalError
 
 
 def _to_point(Vc: np.ndarray, sq: np.ndarray | None, v: np.ndarray, metric: str) -> np.ndarray:
@@ -129,12 +130,10 @@ class CoresetSampling(Strategy):
 
     name = "coreset"
 
-    def __init__(self, metric: str = "cosine") -> None:
+    def __init__(self, metric: Literal["cosine", "l2"] = "cosine") -> None:
         self.metric = metric
 
     def _select(self, state: PoolState, k: int, rng: np.random.Generator) -> np.ndarray:
-        if self.metric not in ("cosine", "l2"):
-            raise AnnalError(f"coreset metric must be cosine or l2, got {self.metric!r}")
         V = state.unit if self.metric == "cosine" else state.X
         unl, lab = state.unlabelled_pos, state.labelled_pos
         U = V[unl]

@@ -10,12 +10,14 @@ labelled set and searches it: ``k = 1`` for ``min``, every labelled row for ``me
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 
-from annal.al.geometry import AGGREGATES, aggregate_distance
+from annal.al.geometry import aggregate_distance
 from annal.al.state import PoolState
 from annal.al.strategies.base import Strategy, top_k
-from annal.errors import AnnalError
+from annal.index import make_index, parse_spec
 
 #: Index backends whose distances the numpy path reproduces exactly.
 EXACT_BACKENDS = ("exact", "faiss:flat")
@@ -28,8 +30,6 @@ def index_aggregate_distance(spec: str, Q: np.ndarray, R: np.ndarray, aggregate:
     Distances follow the index's convention; neighbours an index cannot return (padded with
     +inf) are left out of the mean and max; a row with none scores +inf.
     """
-    from annal.index import make_index
-
     index = make_index(spec).build(R, ids=np.arange(len(R), dtype=np.int64))
     if aggregate == "mean" and index.backend == "faiss:lsh" and index.params["nbits"] <= 16:
         return lsh_mean_distance(index.codes(Q), index.codes(R), index.params["nbits"])
@@ -104,18 +104,19 @@ class DistanceSampling(Strategy):
 
     name = "distance"
 
-    def __init__(self, aggregate: str = "mean", index: str = "exact?metric=cosine") -> None:
+    def __init__(
+        self, aggregate: Literal["mean", "min", "max"] = "mean", index: str = "exact?metric=cosine"
+    ) -> None:
         self.aggregate = aggregate
         self.index = index
 
+    def check_params(self) -> None:
+        """Annotated values, and ``index`` must be a valid index spec."""
+        super().check_params()
+        parse_spec(str(self.index))
+
     def scores(self, state: PoolState) -> np.ndarray:
         """Distance of every selectable row to the labelled set, float32 (u,)."""
-        from annal.index import parse_spec
-
-        if self.aggregate not in AGGREGATES:
-            raise AnnalError(
-                f"distance aggregate must be one of {', '.join(AGGREGATES)}, got {self.aggregate!r}"
-            )
         spec = parse_spec(str(self.index))
         unl, lab = state.unlabelled_pos, state.labelled_pos
         if len(lab) == 0:

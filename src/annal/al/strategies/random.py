@@ -13,8 +13,5 @@ class RandomSampling(Strategy):
 
     name = "random"
 
-    def __init__(self) -> None:
-        pass
-
     def _select(self, state: PoolState, k: int, rng: np.random.Generator) -> np.ndarray:
         return rng.choice(state.unlabelled_pos, size=k, replace=False)

@@ -81,9 +81,6 @@ def entropy(proba: np.ndarray) -> np.ndarray:
 class _UncertaintySampling(Strategy):
     needs_proba = True
 
-    def __init__(self) -> None:
-        pass
-
     @staticmethod
     def score(proba: np.ndarray) -> np.ndarray:  # pragma: no cover - overridden
         raise NotImplementedError
