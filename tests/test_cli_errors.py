@@ -208,29 +208,7 @@ def _tree(folder: Path) -> dict[str, str]:
     }
 
 
-#: Cases fixed by the typed part registry (issue 9, branch consolidate: parameter values are
-#: checked against the constructors' annotations when a part is built). Strict: once that
-#: lands they pass, and the mark must go.
-AWAITING_TYPED_REGISTRY = {
-    "tfidf dim not a number",
-    "minilm batch_size 0",
-    "yaml encoder bad param",
-    "n_clusters not a number",
-    "max_iter 0",
-    "n_clusters 0",
-    "n_clusters negative",
-    "n_clusters fraction",
-    "yaml bad strategy param value",
-}
-
-
-def _marked(case: str):
-    if case in AWAITING_TYPED_REGISTRY:
-        return pytest.param(case, marks=pytest.mark.xfail(strict=True, reason="issue 9 registry"))
-    return case
-
-
-@pytest.mark.parametrize("case", [_marked(c) for c in CASES])
+@pytest.mark.parametrize("case", list(CASES))
 def test_user_error_is_one_line_exit_2_and_leaves_nothing(case, tmp_path, monkeypatch, user_error):
     argv, needles, config = CASES[case]
     _setup(tmp_path)
