@@ -26,9 +26,11 @@ from rich.table import Table
 from annal.al import PoolState, make_strategy
 from annal.al.geometry import normalize_rows
 from annal.al.models import LabelledModel, make_classifier
+from annal.data import shared_datasets_root
+from common import best_of
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_DATASETS = ROOT.parent / "shared" / "datasets"
+DEFAULT_DATASETS = shared_datasets_root() or ROOT.parent / "shared" / "datasets"
 SOURCES = ("emotion", "banking77", "tmdb_genre", "r8", "trec6")
 
 CASES = [
@@ -68,15 +70,6 @@ def real_pool(root: Path, size: int, seed: int) -> tuple[np.ndarray, np.ndarray]
     reps = -(-size // len(X))
     rows = np.concatenate([rng.permutation(len(X)) for _ in range(reps)])[:size]
     return normalize_rows(X[rows]), y[rows].astype(np.int64)
-
-
-def best_of(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def matmul_bound(n: int, m: int, d: int, repeats: int) -> float:

@@ -13,23 +13,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
 
 import numpy as np
 from rich.console import Console
 from rich.table import Table
 
 from annal.index import make_index, normalize_rows
-
-
-def best_of(fn, repeats: int) -> float:
-    """Best wall time of ``repeats`` calls of ``fn()``."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+from common import best_of
 
 
 def main() -> None:

@@ -19,7 +19,6 @@ of the ``sgd`` run, then the chosen one runs the whole protocol.
 from __future__ import annotations
 
 import argparse
-import csv
 import math
 import os
 import sys
@@ -35,6 +34,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 if str(BENCH_DIR) not in sys.path:
     sys.path.insert(0, str(BENCH_DIR))
 
+from common import append_csv  # noqa: E402
 from selection import RESULTS_DIR, shared_datasets_root  # noqa: E402
 
 END_TO_END_CSV = RESULTS_DIR / "end_to_end.csv"
@@ -209,6 +209,7 @@ class E2EResult:
     select_s: float
     evaluate_s: float
     other_s: float
+    cpu_s: float = float("nan")
 
 
 def initial_ids(data: E2EData, seed: int, initial: int = 250) -> np.ndarray:
@@ -247,7 +248,7 @@ def run_protocol(
     loop = ActiveLearningLoop(
         strategy, classifier=timed, initial=initial, budget=budget, rounds=rounds, seed=seed
     )
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     with warnings.catch_warnings():
         # Tiny classes in early rounds make some estimators warn once per fit.
         warnings.simplefilter("ignore")
@@ -260,7 +261,7 @@ def run_protocol(
             n_classes=data.n_classes,
             on_round=on_round,
         )
-    total = time.perf_counter() - t0
+    total, cpu = time.perf_counter() - t0, time.process_time() - c0
     fit = sum(r.fit_s for r in records)
     query = sum(r.query_s for r in records)
     evaluate = sum(r.eval_s for r in records)
@@ -279,6 +280,7 @@ def run_protocol(
         select_s=query - predict,
         evaluate_s=evaluate,
         other_s=total - fit - query - evaluate,
+        cpu_s=cpu,
     )
     return result, records
 
@@ -340,19 +342,11 @@ def pick_fast(screens: list[Screen], reference_f1: float, tolerance: float = 0.0
 
 def append_results(results: list[E2EResult], path: Path = END_TO_END_CSV) -> None:
     """Append results to ``end_to_end.csv`` (header once); atomic replace."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    old = path.read_text() if path.exists() else ""
-    tmp = path.with_name(path.name + ".tmp")
-    names = list(E2EResult.__dataclass_fields__)
-    with tmp.open("w", newline="") as fh:
-        fh.write(old)
-        writer = csv.DictWriter(fh, fieldnames=names)
-        if not old:
-            writer.writeheader()
-        for r in results:
-            row = asdict(r)
-            writer.writerow({k: f"{v:.4f}" if isinstance(v, float) else v for k, v in row.items()})
-    os.replace(tmp, path)
+    rows = (
+        {k: f"{v:.4f}" if isinstance(v, float) else v for k, v in asdict(r).items()}
+        for r in results
+    )
+    append_csv(path, list(E2EResult.__dataclass_fields__), rows)
 
 
 def run_end_to_end(
@@ -388,6 +382,167 @@ def run_end_to_end(
     return results, screens, sources
 
 
+@dataclass
+class FitBound:
+    """One ``sgd`` fit against the GEMM bound of the epochs it ran, beside ``sgd-sklearn``.
+
+    ``gemm_epoch_s`` is one epoch's two full matrix products (scores ``X W^T`` and gradient
+    ``G^T X`` over all ``n`` rows and ``k`` classes), best of 3; ``bound_s`` is that times the
+    epochs the fit ran (its slowest class's). All CPU seconds of this process.
+    """
+
+    n: int
+    k: int
+    epochs: int
+    fit_s: float
+    gemm_epoch_s: float
+    bound_s: float
+    sklearn_fit_s: float
+
+    @property
+    def ratio(self) -> float:
+        return self.fit_s / self.bound_s
+
+
+def cpu_seconds(fn, repeats: int = 1) -> float:
+    """Least CPU time of this process over ``repeats`` calls of ``fn``.
+
+    CPU time rather than wall time: on a loaded machine a long call is preempted more often
+    than a short one, which would skew their ratio (BLAS runs on one thread here).
+    """
+    best = math.inf
+    for _ in range(repeats):
+        t0 = time.process_time()
+        fn()
+        best = min(best, time.process_time() - t0)
+    return best
+
+
+def _fit_seconds(name: str, X: np.ndarray, y: np.ndarray, n_classes: int, seed: int):
+    """CPU seconds of one fit of classifier ``name`` and the fitted model."""
+    from annal.al import LabelledModel, make_classifier
+
+    model = LabelledModel(make_classifier(name, seed), n_classes)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        seconds = cpu_seconds(lambda: model.fit(X, y))
+    return seconds, model.fitted_
+
+
+def _gemm_epoch_seconds(X: np.ndarray, k: int, rng: np.random.Generator) -> float:
+    """CPU seconds of one epoch's two full products: ``X W^T`` and ``G^T X`` (best of 3)."""
+    W = rng.standard_normal((k, X.shape[1])).astype(np.float32)
+    G = rng.standard_normal((len(X), k)).astype(np.float32)
+    return cpu_seconds(lambda: (X @ W.T, G.T @ X), 3)
+
+
+def fit_vs_gemm(data: E2EData, sizes=(250, 2750, 5250, 10250), seed: int = 0) -> list[FitBound]:
+    """Fit ``sgd`` and ``sgd-sklearn`` on seeded pool subsets of each size, in this process."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for n in sizes:
+        pos = rng.choice(len(data.X_pool), size=n, replace=False)
+        X, y = data.X_pool[pos], data.y_pool[pos]
+        ours, fitted = _fit_seconds("sgd", X, y, data.n_classes, seed)
+        theirs, _ = _fit_seconds("sgd-sklearn", X, y, data.n_classes, seed)
+        k = fitted.coef_.shape[0]
+        epoch = _gemm_epoch_seconds(X, k, rng)
+        out.append(FitBound(n, k, fitted.n_iter_, ours, epoch, epoch * fitted.n_iter_, theirs))
+    return out
+
+
+def side_by_side(
+    d: int = 768, *, seed: int = 0, rounds: int = 20, progress=None, protocol=("sgd", "sgd-sklearn")
+):
+    """The paper protocol with ``sgd`` and with ``sgd-sklearn`` from one initial set, and the
+    per-fit GEMM comparison, in this one process."""
+    say = progress or (lambda _msg: None)
+    data = load_e2e_data(shared_datasets_root(), seed=seed, d=d)
+    start = initial_ids(data, seed)
+    results = []
+    for name in protocol:
+        say(f"end to end, d={d}: {name}")
+        results.append(
+            run_protocol(data, name, name, initial_ids=start, seed=seed, rounds=rounds)[0]
+        )
+    say("fits against the GEMM bound")
+    return data, results, fit_vs_gemm(data, seed=seed)
+
+
+def side_by_side_markdown(
+    data: E2EData, results: list[E2EResult], fits: list[FitBound], load: str
+) -> str:
+    """The BENCHMARKS.md section of :func:`side_by_side`."""
+    lines = [
+        "Measured by `benchmarks/end_to_end.py --side-by-side` in one process (BLAS limited to "
+        f"one thread; {load}). Data: {data.source}. Paper protocol: 250 initial + 20 x 500, "
+        "margin, a fresh fit every round.",
+        "",
+        "| classifier | CPU s | wall s | fit s | predict s | select s | evaluate s "
+        "| final macro-F1 |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r.classifier} | {r.cpu_s:.1f} | {r.total_s:.1f} | {r.fit_s:.1f} | "
+            f"{r.predict_s:.1f} | {r.select_s:.2f} | {r.evaluate_s:.1f} | {r.final_f1_macro:.4f} |"
+        )
+    lines += [
+        "",
+        "CPU s is the process's CPU time for the whole run (one BLAS thread: what the wall time "
+        "would be on an idle core); the split into fit / predict / select / evaluate is wall "
+        "time, inflated by the load.",
+    ]
+    if len(results) == 2:
+        ours, theirs = results
+        lines.append(
+            f"End to end `sgd` takes {theirs.cpu_s / ours.cpu_s:.1f}x less CPU than `sgd-sklearn`."
+        )
+    lines += [
+        "",
+        "Per fit against the GEMM bound of its epochs (two full products per epoch over all "
+        "rows and classes, best of 3), in CPU seconds of the same process and thread limit "
+        "(wall time on this loaded machine would penalise the longer call):",
+        "",
+        "| labelled n | classes k | epochs run | sgd fit s | GEMM bound s | fit / bound "
+        "| sgd-sklearn fit s |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for f in fits:
+        lines.append(
+            f"| {f.n:,} | {f.k} | {f.epochs} | {f.fit_s:.3f} | {f.bound_s:.3f} | "
+            f"{f.ratio:.1f}x | {f.sklearn_fit_s:.2f} |"
+        )
+    return "\n".join(lines)
+
+
+def write_section(
+    name: str, title: str, body: str, path: Path = BENCH_DIR.parent / "BENCHMARKS.md"
+) -> None:
+    """Replace (or append) the section ``name`` of BENCHMARKS.md, atomically.
+
+    The section sits between ``<!-- NAME:start -->`` and ``<!-- NAME:end -->``, which
+    ``run_all.py`` carries over when it rewrites the file.
+    """
+    begin, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    block = f"{begin}\n## {title}\n\n{body.rstrip()}\n{end}"
+    text = path.read_text() if path.exists() else ""
+    if begin in text and end in text:
+        head, rest = text.split(begin, 1)
+        text = head + block + rest.split(end, 1)[1]
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def load_average() -> str:
+    """``load average a, b, c (N cores)``: how loaded the machine was (report beside timings)."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.1f}, {five:.1f}, {fifteen:.1f} on {os.cpu_count()} cores"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the end-to-end benchmark and print its table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -395,7 +550,37 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--csv", action="store_true", help=f"append to {END_TO_END_CSV}")
+    parser.add_argument(
+        "--protocol",
+        nargs="+",
+        default=["sgd", "sgd-sklearn"],
+        help="classifiers of the --side-by-side protocol runs",
+    )
+    parser.add_argument(
+        "--side-by-side",
+        action="store_true",
+        help="sgd vs sgd-sklearn at the first --dims, per fit vs the GEMM bound; "
+        "writes its BENCHMARKS.md section",
+    )
     args = parser.parse_args(argv)
+    if args.side_by_side:
+        from threadpoolctl import threadpool_limits
+
+        before = load_average()
+        with threadpool_limits(limits=1):
+            data, results, fits = side_by_side(
+                args.dims[0],
+                seed=args.seed,
+                rounds=args.rounds,
+                protocol=tuple(args.protocol),
+                progress=lambda m: print("  ..", m, flush=True),
+            )
+        load = f"{before} before, {load_average()} after"
+        body = side_by_side_markdown(data, results, fits, load)
+        print(body)
+        if args.rounds == 20:
+            write_section("sgd-side-by-side", "Vectorised sgd vs scikit-learn's, end to end", body)
+        return 0
     run_id = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     results, screens, sources = run_end_to_end(
         args.dims,

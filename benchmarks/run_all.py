@@ -21,6 +21,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 if str(BENCH_DIR) not in sys.path:
     sys.path.insert(0, str(BENCH_DIR))
 
+from annal._io import atomic_write_text  # noqa: E402
 from end_to_end import END_TO_END_CSV, append_results, run_end_to_end  # noqa: E402
 from scale import SCALE_CSV, run_scale  # noqa: E402
 from selection import (  # noqa: E402
@@ -397,9 +398,7 @@ def write_report(
     if notes_path.is_file():
         lines += ["", notes_path.read_text().rstrip(), ""]
     lines += kept_sections(path)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text("\n".join(lines) + "\n")
-    os.replace(tmp, path)
+    atomic_write_text(path, "\n".join(lines) + "\n")
 
 
 def kept_sections(path: Path) -> list[str]:

@@ -17,10 +17,7 @@ Run as a script for one table, e.g. ``python benchmarks/selection.py --pool 2500
 from __future__ import annotations
 
 import argparse
-import csv
 import math
-import os
-import platform
 import signal
 import sys
 import time
@@ -39,6 +36,9 @@ SELECTION_CSV = RESULTS_DIR / "selection.csv"
 if str(BENCH_DIR) not in sys.path:
     sys.path.insert(0, str(BENCH_DIR))
 
+from annal._env import environment  # noqa: E402
+from annal.data import shared_datasets_root as shared_root  # noqa: E402
+from common import append_csv, best_of  # noqa: E402
 from peers import PEERS, Peer, fixed_proba, unlabelled_positions  # noqa: E402
 
 #: Datasets whose ``minilm.npy`` rows make up the real pools (all of them, 65,704 rows).
@@ -83,10 +83,10 @@ CSV_COLUMNS = (
 
 
 def shared_datasets_root() -> Path | None:
-    """$ANNAL_SHARED_DATASETS, else ``../shared/datasets`` beside the repository, if present."""
-    env = os.environ.get("ANNAL_SHARED_DATASETS")
-    root = Path(env) if env else REPO_ROOT.parent / "shared" / "datasets"
-    return root if (root / "emotion" / "minilm.npy").is_file() else None
+    """The shared datasets (:func:`annal.data.shared_datasets_root`) when they hold emotion's
+    MiniLM vectors, else None."""
+    root = shared_root()
+    return root if root is not None and (root / "emotion" / "minilm.npy").is_file() else None
 
 
 def _unit(X: np.ndarray) -> np.ndarray:
@@ -199,16 +199,6 @@ def centroid_proba(pool: Pool, labelled: np.ndarray, temperature: float = 20.0) 
 
 
 # --------------------------------------------------------------------------- timing
-
-
-def best_of(fn: Callable[[], object], repeats: int = 3) -> float:
-    """Smallest wall time of ``repeats`` calls of ``fn`` (seconds)."""
-    best = math.inf
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 def once(fn: Callable[[], object]) -> float:
@@ -362,17 +352,7 @@ class Row:
 
 def append_rows(rows: Iterable[Row], path: Path = SELECTION_CSV) -> None:
     """Append rows to the CSV at ``path`` (header written once); atomic replace of the file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    old = path.read_text() if path.exists() else ""
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", newline="") as fh:
-        fh.write(old)
-        writer = csv.DictWriter(fh, fieldnames=CSV_COLUMNS)
-        if not old:
-            writer.writeheader()
-        for row in rows:
-            writer.writerow(row.as_csv())
-    os.replace(tmp, path)
+    append_csv(path, CSV_COLUMNS, (row.as_csv() for row in rows))
 
 
 # --------------------------------------------------------------------------- peers
@@ -687,35 +667,15 @@ def run_selection(
 
 def machine_facts() -> dict:
     """CPU, cores, BLAS and library versions, for the report."""
-    import importlib.metadata as md
-
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    versions = {}
-    for dist in (
-        "numpy",
-        "scikit-learn",
-        "faiss-cpu",
-        "small-text",
-        "scikit-activeml",
-        "modAL-python",
-    ):
-        try:
-            versions[dist] = md.version(dist)
-        except md.PackageNotFoundError:
-            versions[dist] = "not installed"
+    env = environment(
+        "numpy", "scikit-learn", "faiss-cpu", "small-text", "scikit-activeml", "modAL-python"
+    )
     return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-        "os": platform.platform(),
-        "versions": versions,
+        "cpu": env["cpu"],
+        "cores": env["cpu_count"],
+        "python": env["python"],
+        "os": env["platform"],
+        "versions": {k: v or "not installed" for k, v in env["versions"].items()},
     }
 
 

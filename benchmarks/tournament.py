@@ -2,13 +2,15 @@
 
 Run the preset (or a reduced copy of it), then::
 
-    python benchmarks/tournament.py RUN_DIR --wall-s 3900 --command "annal experiment run ..."
+    python benchmarks/tournament.py RUN_DIR [RUN_DIR ...] --wall-s 3900 --command "..."
 
 prints the ranking (the report's Summary numbers: mean F1 curve area, paired difference to
 margin with its 95% interval, wins/ties/losses, final macro-F1, minority recall, seconds per
 round) with the issue's goal beside each strategy (pooled AULC at least 0.01 above margin with
 the interval above zero), and writes it to ``docs/tournament.md``. Nothing here runs the grid
-or tunes anything: the numbers come from the stored rounds.
+or tunes anything: the numbers come from the stored rounds. Several run directories of one
+config that differ only in their seeds (a grid run in parts) are pooled; only (dataset, seed)
+groups where every strategy finished count, so every difference stays paired.
 """
 
 from __future__ import annotations
@@ -39,20 +41,45 @@ def verdict(diff: float, ci: float) -> str:
     if diff >= GOAL and lo > 0:
         return "meets the goal"
     if lo > 0:
-        return f"better than margin, {GOAL - diff:.3f} short of +{GOAL}"
+        return f"better than margin, {GOAL - diff:.4f} short of +{GOAL}"
+    if diff >= GOAL:
+        return f"+{GOAL} reached, but the interval reaches {lo:+.3f}"
     if diff > 0:
-        return f"not separated from margin (interval reaches {lo:+.3f}); {GOAL - diff:.3f} short"
+        return f"not separated from margin (interval reaches {lo:+.3f}); {GOAL - diff:.4f} short"
     return f"below margin by {-diff:.3f}"
 
 
-def tournament_table(run_dir: Path, baseline: str = "margin") -> tuple[pd.DataFrame, dict]:
-    """The ranking of ``run_dir``'s finished runs against ``baseline`` and facts about the run."""
-    with ResultsStore.existing(run_dir) as store:
-        config = Config.model_validate(store.config())
-        rounds = store.rounds_frame()
-        ds_info = store.datasets()
-        runs = store.runs()
-    done = rounds[rounds["status"] == "done"]
+def complete_groups(done: pd.DataFrame, strategies: list[str]) -> pd.DataFrame:
+    """The rounds of the (dataset, seed) groups in which every one of ``strategies`` finished."""
+    ran = done.groupby(["dataset", "seed"])["strategy"].agg(lambda s: set(s))
+    full = [key for key, got in ran.items() if set(strategies) <= got]
+    keep = done.set_index(["dataset", "seed"]).index.isin(full)
+    return done[keep]
+
+
+def load_runs(run_dirs: list[Path]) -> tuple[Config, pd.DataFrame, dict, pd.DataFrame]:
+    """Config (seeds of every part), finished rounds, dataset facts and runs of ``run_dirs``."""
+    configs, rounds, runs, ds_info = [], [], [], {}
+    for run_dir in run_dirs:
+        with ResultsStore.existing(run_dir) as store:
+            configs.append(Config.model_validate(store.config()))
+            rounds.append(store.rounds_frame())
+            runs.append(store.runs())
+            ds_info.update(store.datasets())
+    first = configs[0].model_dump(exclude={"seeds"})
+    for path, cfg in zip(run_dirs[1:], configs[1:], strict=True):
+        if cfg.model_dump(exclude={"seeds"}) != first:
+            raise SystemExit(f"error: {path}: not the same config as {run_dirs[0]} (seeds aside)")
+    seeds = sorted(s for cfg in configs for s in cfg.seeds)
+    config = configs[0].model_copy(update={"seeds": seeds})
+    all_rounds = pd.concat(rounds, ignore_index=True)
+    return config, all_rounds, ds_info, pd.concat(runs, ignore_index=True)
+
+
+def tournament_table(run_dirs: list[Path], baseline: str = "margin") -> tuple[pd.DataFrame, dict]:
+    """The ranking of the finished runs of ``run_dirs`` against ``baseline``, and facts."""
+    config, rounds, ds_info, runs = load_runs(run_dirs)
+    done = complete_groups(rounds[rounds["status"] == "done"], list(config.strategies()))
     summary = summarise_strategies(done, ds_info, baseline=baseline, init="random")
     table = summary.table()
     table["Goal (+0.01, CI > 0)"] = [
@@ -61,6 +88,7 @@ def tournament_table(run_dir: Path, baseline: str = "margin") -> tuple[pd.DataFr
     facts = {
         "config": config,
         "runs_done": int((runs["status"] == "done").sum()),
+        "pairs": int(done.groupby(["dataset", "seed"]).ngroups),
         "runs": len(runs),
         "datasets": summary.n_datasets,
         "seeds": summary.n_seeds,
@@ -71,19 +99,20 @@ def tournament_table(run_dir: Path, baseline: str = "margin") -> tuple[pd.DataFr
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("run_dir", type=Path)
+    ap.add_argument("run_dirs", type=Path, nargs="+")
     ap.add_argument("--wall-s", type=float, required=True, help="wall time of the run")
     ap.add_argument("--command", required=True, help="the command that ran the grid")
     ap.add_argument("--load", default="", help="load average while it ran (uptime)")
     ap.add_argument("--out", type=Path, default=DOC)
     args = ap.parse_args(argv)
-    table, facts = tournament_table(args.run_dir)
+    table, facts = tournament_table(args.run_dirs)
     cfg = facts["config"]
     doc = Document("annal tournament: margin against the strategies of the literature")
     doc.para(
-        f"{facts['runs_done']} of {facts['runs']} runs finished: {facts['datasets']} datasets "
-        f"({', '.join(d.key for d in cfg.datasets)}) x {facts['seeds']} seeds "
-        f"({', '.join(map(str, cfg.seeds))}); protocol initial {cfg.protocol.initial}, budget "
+        f"{facts['runs_done']} of {facts['runs']} runs finished; ranked: the "
+        f"{facts['pairs']} (dataset, seed) groups where every strategy finished, over "
+        f"{facts['datasets']} datasets ({', '.join(d.key for d in cfg.datasets)}) and seeds "
+        f"{', '.join(map(str, cfg.seeds))}; protocol initial {cfg.protocol.initial}, budget "
         f"{cfg.protocol.budget} of each pool, {cfg.protocol.rounds} rounds; classifier "
         f"{cfg.classifier}; sequential mode {'on' if cfg.sequential else 'off'}; published "
         f"default hyper-parameters, none tuned. Wall time {args.wall_s:.0f} s "

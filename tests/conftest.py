@@ -7,14 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from annal.data import shared_datasets_root as shared_root_of_annal
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def shared_datasets_root() -> Path | None:
-    """The shared dataset root: $ANNAL_SHARED_DATASETS, else ../shared/datasets beside the repo."""
-    env = os.environ.get("ANNAL_SHARED_DATASETS")
-    root = Path(env) if env else REPO_ROOT.parent / "shared" / "datasets"
-    return root if (root / "trec6" / "data.csv").is_file() else None
+    """The shared dataset root (:func:`annal.data.shared_datasets_root`) when it holds trec6."""
+    root = shared_root_of_annal()
+    return root if root is not None and (root / "trec6" / "data.csv").is_file() else None
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 
 
 def cpu_count() -> int:
@@ -23,3 +25,35 @@ def thread_budget() -> int:
 
     limits = [int(i["num_threads"]) for i in threadpool_info() if i.get("user_api") == "blas"]
     return max(1, min([cpu_count(), *limits]))
+
+
+@contextlib.contextmanager
+def limit_threads(n: int | None, *, faiss: bool = False, torch: bool = False) -> Iterator[None]:
+    """Run the block with at most ``n`` threads in the native thread pools, then restore them.
+
+    BLAS and OpenMP pools are limited through threadpoolctl; ``faiss=True`` also sets FAISS's
+    OpenMP count, ``torch=True`` torch's intra-op threads (each library imported here). ``None``
+    leaves everything as it is.
+    """
+    if n is None:
+        yield
+        return
+    from threadpoolctl import threadpool_limits
+
+    restore = []
+    if faiss:
+        import faiss as faiss_module
+
+        restore.append((faiss_module.omp_set_num_threads, faiss_module.omp_get_max_threads()))
+        faiss_module.omp_set_num_threads(n)
+    if torch:
+        import torch as torch_module
+
+        restore.append((torch_module.set_num_threads, torch_module.get_num_threads()))
+        torch_module.set_num_threads(n)
+    try:
+        with threadpool_limits(limits=n):
+            yield
+    finally:
+        for setter, before in restore:
+            setter(before)

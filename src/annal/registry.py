@@ -266,6 +266,10 @@ class Registry(Generic[T]):
         self._classes[key] = cls
         return cls
 
+    def unregister(self, name: str) -> None:
+        """Remove ``name`` (tests that register a toy part clean up with this)."""
+        self._classes.pop(name, None)
+
     def __contains__(self, name: object) -> bool:
         return name in self._classes
 

@@ -91,6 +91,7 @@ def test_early_stopping_and_epochs():
         ({"multi_class": "softmax"}, "multi_class must be 'ovr' or 'multinomial'"),
         ({"batch_size": True}, "batch_size must be an integer"),
         ({"step_batch": 0}, "step_batch must be a number > 0"),
+        ({"min_batch": 0}, "min_batch must be an integer >= 1"),
     ],
 )
 def test_bad_parameters_fail_when_built(params, message):
@@ -107,10 +108,11 @@ def test_default_sgd_is_the_vectorised_one_and_sklearns_stays():
 
 
 def test_macro_f1_close_to_sklearns_sgd_on_trec6(trec6):
-    """Three seeds on real MiniLM vectors: the mean macro-F1 within 2 points of scikit-learn's."""
+    """Six seeds on real MiniLM vectors: the mean macro-F1 within 2 points of scikit-learn's
+    (measured: 0.777 against 0.786)."""
     X, y = trec6
     ours, theirs = [], []
-    for seed in range(3):
+    for seed in range(6):
         perm = np.random.default_rng(seed).permutation(len(y))
         train, test = perm[:1500], perm[1500:3500]
         for name, out in (("sgd", ours), ("sgd-sklearn", theirs)):

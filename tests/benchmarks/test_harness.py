@@ -298,3 +298,14 @@ def test_pick_fast_takes_the_cheapest_round_within_one_point():
 def test_loglog_slope_recovers_the_exponent():
     sizes = [10_000, 25_000, 100_000, 400_000]
     assert scale.loglog_slope(sizes, [3e-6 * n**0.8 for n in sizes]) == pytest.approx(0.8)
+
+
+def test_tournament_verdict_against_the_goal():
+    from tournament import verdict
+
+    assert verdict(float("nan"), float("nan")) == "baseline"
+    assert verdict(0.018, 0.014) == "meets the goal"
+    assert verdict(0.006, 0.004).startswith("better than margin, 0.0040 short")
+    assert verdict(0.013, 0.014).startswith("+0.01 reached, but the interval reaches -0.001")
+    assert verdict(0.008, 0.011).startswith("not separated from margin")
+    assert verdict(-0.02, 0.01) == "below margin by 0.020"

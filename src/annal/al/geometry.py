@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from annal.index.base import normalize_rows as normalize_rows  # the one definition
+
 METRICS = ("cosine", "ip", "l2")
 AGGREGATES = ("mean", "min", "max")
 _BLOCK_ELEMS = 1 << 22  # 16 MiB of float32 per block of the n x m product
@@ -18,14 +20,6 @@ _BLOCK_ELEMS = 1 << 22  # 16 MiB of float32 per block of the n x m product
 def as_float32(X: np.ndarray) -> np.ndarray:
     """``X`` as a C-contiguous float32 array (no copy when it already is one)."""
     return np.ascontiguousarray(X, dtype=np.float32)
-
-
-def normalize_rows(X: np.ndarray) -> np.ndarray:
-    """Unit-length rows of ``X`` (n, d) as float32; all-zero rows stay zero."""
-    X = as_float32(X)
-    norms = np.linalg.norm(X, axis=1, keepdims=True)
-    norms[norms == 0] = 1.0
-    return X / norms
 
 
 def fingerprint(X: np.ndarray) -> tuple:

@@ -16,7 +16,7 @@ from annal.data.info import (
     plot_label_distribution,
 )
 from annal.data.labels import apply_policy, parse_label
-from annal.data.load import build_dataset, load_dataset, resolve_source
+from annal.data.load import build_dataset, load_dataset, resolve_source, shared_datasets_root
 from annal.data.synthetic import demo
 
 __all__ = [
@@ -36,4 +36,5 @@ __all__ = [
     "parse_label",
     "plot_label_distribution",
     "resolve_source",
+    "shared_datasets_root",
 ]

@@ -33,6 +33,7 @@ from annal.data.readers import FORMATS, join_columns, read_table, require_column
 from annal.errors import AnnalError
 
 DATA_ROOT_ENV = "ANNAL_DATA_ROOT"
+SHARED_DATASETS_ENV = "ANNAL_SHARED_DATASETS"
 DATA_FILE_NAMES = tuple(f"data{ext}" for ext in (".csv", ".tsv", ".jsonl", ".parquet"))
 
 
@@ -49,6 +50,17 @@ def data_root(data_root: str | os.PathLike[str] | None = None) -> Path | None:
     """The data root: the argument, else ``$ANNAL_DATA_ROOT``, else ``None``."""
     value = data_root if data_root is not None else os.environ.get(DATA_ROOT_ENV)
     return Path(value).expanduser() if value else None
+
+
+def shared_datasets_root() -> Path | None:
+    """The project's shared datasets: ``$ANNAL_SHARED_DATASETS``, else ``../shared/datasets``
+    beside the repository (a source checkout); ``None`` when that folder is absent.
+
+    Tests and benchmarks find the real datasets here; users name theirs with ``--data-root``.
+    """
+    env = os.environ.get(SHARED_DATASETS_ENV)
+    root = Path(env) if env else Path(__file__).resolve().parents[3].parent / "shared" / "datasets"
+    return root if root.is_dir() else None
 
 
 def folder_data_file(folder: Path) -> Path | None:

@@ -33,8 +33,8 @@ import numpy as np
 from annotated_types import Ge
 
 from annal.errors import AnnalError
-from annal.registry import Component
-from annal.spec import format_spec
+from annal.registry import Component, typed_params
+from annal.spec import format_spec, format_value, split_spec
 
 #: The canonical metric names every index reports in ``VectorIndex.metric``.
 METRICS = ("cosine", "ip", "l2")
@@ -54,10 +54,11 @@ def resolve_threads(threads: int | None) -> int | None:
 
 
 def normalize_rows(x: np.ndarray) -> np.ndarray:
-    """Unit-length rows of a float32 matrix (all-zero rows stay zero)."""
+    """Unit-length rows of ``x`` (n, d) as C-contiguous float32; all-zero rows stay zero."""
+    x = np.ascontiguousarray(x, dtype=np.float32)
     norms = np.linalg.norm(x, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
-    return np.ascontiguousarray(x / norms, dtype=np.float32)
+    return x / norms
 
 
 class VectorIndex(Component):
@@ -103,6 +104,31 @@ class VectorIndex(Component):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.spec!r})"
+
+    def set_query_params(self, **params: Any) -> VectorIndex:
+        """Change search-time parameters (:attr:`query_params`) of this index, built or not.
+
+        No rebuild: the next :meth:`search` uses them, and ``str(index)`` prints them.
+
+        Raises
+        ------
+        AnnalError
+            A parameter that is not a query parameter of this backend, or a bad value.
+        """
+        unknown = [k for k in params if k not in self.query_params]
+        if unknown:
+            raise AnnalError(
+                f"{self.backend}: {unknown[0]!r} is not a query parameter; query parameters: "
+                f"{', '.join(self.query_params) or 'none'}"
+            )
+        typed = typed_params(type(self), params, f"for {self.backend}")
+        for key, value in typed.items():
+            setattr(self, key, value)
+        if self._spec_text is not None:
+            name, pairs = split_spec(self._spec_text, "index spec")
+            written = dict(pairs) | {k: format_value(v) for k, v in typed.items()}
+            self._spec_text = format_spec(name, written)
+        return self
 
     def __str__(self) -> str:
         return self.spec

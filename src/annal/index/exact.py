@@ -10,35 +10,16 @@ multi-threaded top-k selection over the block (``torch.topk`` on the same memory
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from typing import Annotated
 
 import numpy as np
 from annotated_types import Ge
 
+from annal._threads import limit_threads
 from annal.index.base import Metric, Threads, VectorIndex
 
 _BLOCK_FLOATS = 1 << 24  # keys per block: 64 MB of float32
 _SUB_FLOATS = 1 << 22  # gathered neighbour coordinates at once when recomputing l2: 16 MB
-
-
-@contextlib.contextmanager
-def cpu_threads(threads: int | None) -> Iterator[None]:
-    """Limit BLAS and torch to ``threads`` threads inside the block (``None``: unchanged)."""
-    if threads is None:
-        yield
-        return
-    import torch
-    from threadpoolctl import threadpool_limits
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
-        with threadpool_limits(limits=threads, user_api="blas"):
-            yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def topk_rows(keys: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -109,7 +90,7 @@ class ExactIndex(VectorIndex):
         dist = np.empty((len(q), k), dtype=np.float32)
         found = np.empty((len(q), k), dtype=np.int64)
         base_t = self._x.T
-        with cpu_threads(self.n_threads):
+        with limit_threads(self.n_threads, torch=True):
             for start in range(0, len(q), block):
                 qb = q[start : start + block]
                 keys = np.matmul(2.0 * qb if self.metric == "l2" else qb, base_t)

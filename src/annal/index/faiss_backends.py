@@ -14,13 +14,12 @@ flat, LSH and IVF on CPU; HNSW graphs cannot delete nodes (``remove`` raises).
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
 import numpy as np
 from annotated_types import Ge
 
+from annal._threads import limit_threads
 from annal.errors import AnnalError
 from annal.index.base import Device, Metric, Seed, Threads, VectorIndex
 
@@ -38,21 +37,6 @@ def gpu_count() -> int:
     if not hasattr(faiss, "StandardGpuResources"):
         return 0
     return int(faiss.get_num_gpus())
-
-
-@contextlib.contextmanager
-def faiss_threads(threads: int | None) -> Iterator[None]:
-    """Run the block with FAISS using ``threads`` OpenMP threads (``None``: unchanged)."""
-    if threads is None:
-        yield
-        return
-    faiss = import_faiss()
-    before = faiss.omp_get_max_threads()
-    faiss.omp_set_num_threads(threads)
-    try:
-        yield
-    finally:
-        faiss.omp_set_num_threads(before)
 
 
 class FaissIndex(VectorIndex):
@@ -90,19 +74,19 @@ class FaissIndex(VectorIndex):
         return faiss.index_cpu_to_gpu(self._gpu_resources, 0, index)
 
     def _build(self, x: np.ndarray, ids: np.ndarray) -> None:
-        with faiss_threads(self.n_threads):
+        with limit_threads(self.n_threads, faiss=True):
             self._index = self._new_index(x.shape[1])
             if self.needs_training:
                 self._index.train(x)
             self._index.add_with_ids(x, ids)
 
     def _add(self, x: np.ndarray, ids: np.ndarray) -> None:
-        with faiss_threads(self.n_threads):
+        with limit_threads(self.n_threads, faiss=True):
             self._index.add_with_ids(x, ids)
 
     def _search(self, q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         self._prepare_search(k)
-        with faiss_threads(self.n_threads):
+        with limit_threads(self.n_threads, faiss=True):
             scores, found = self._index.search(q, k)
         return self._to_distance(scores), found
 
@@ -198,7 +182,7 @@ class FaissLSHIndex(FaissIndex):
         whose count is their Hamming distance. Needs a built index, codes of at most 7 bytes.
         """
         rotation, lsh = self._parts
-        with faiss_threads(self.n_threads):
+        with limit_threads(self.n_threads, faiss=True):
             packed = lsh.sa_encode(rotation.apply(np.ascontiguousarray(x, dtype=np.float32)))
         packed = np.asarray(packed, dtype=np.uint8).reshape(len(x), -1)
         if packed.shape[1] > 7:
