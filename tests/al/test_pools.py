@@ -250,3 +250,36 @@ def test_pool_specs_parse_typed_and_nested_index_parameters():
             make_pool(bad)
     with pytest.raises(AnnalError, match="size must be >= 1"):
         make_pool("random?size=0").candidates(_state(*blobs(5, 2)[:1], np.zeros(5, bool)), None)
+
+
+def test_large_float16_memmap_pool_is_read_in_place(tmp_path, monkeypatch):
+    """A pool too large for a float32 copy stays a float16 memory map in the loop; the index is
+    saved next to it and the run gives the same picks as the float32 pool would."""
+    import annal.al.state as state_module
+
+    X, y = blobs(900, 3, dim=16, seed=12)
+    path = tmp_path / "pool.npy"
+    np.save(path, X.astype(np.float16))
+    mm = np.load(path, mmap_mode="r")
+    seen = []
+    monkeypatch.setattr(state_module, "LARGE_POOL_BYTES", 1000)
+    original = state_module.PoolState.__init__
+
+    def spy(self, X, *args, **kw):
+        original(self, X, *args, **kw)
+        seen.append(self.X)
+
+    monkeypatch.setattr(state_module.PoolState, "__init__", spy)
+    kw = {"initial": 20, "budget": 10, "rounds": 2, "seed": 1}
+    pool = "seals?k=5&index=faiss:flat"
+    got = ActiveLearningLoop("margin", pool=pool, **kw).run(mm[:800], y[:800], X[800:], y[800:])
+    whole = [s for s in seen if len(s) == 800]
+    assert whole and all(s.dtype == np.float16 and np.shares_memory(s, mm) for s in whole)
+    got_mm = ActiveLearningLoop("margin", pool=pool, **kw).run(mm, y, X[800:], y[800:])
+    assert (tmp_path / "pool.npy.indexes").is_dir()  # saved next to the embeddings
+    monkeypatch.setattr(state_module, "LARGE_POOL_BYTES", 1 << 40)
+    want = ActiveLearningLoop("margin", pool=pool, **kw).run(
+        mm[:800].astype(np.float32), y[:800], X[800:], y[800:]
+    )
+    assert [r.selected_ids for r in got] == [r.selected_ids for r in want]
+    assert len(got_mm) == 3

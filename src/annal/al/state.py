@@ -25,10 +25,19 @@ from annal.al.geometry import as_float32, normalize_rows
 PROBA_CHUNK = 65536
 
 
+#: Pools whose float32 copy would exceed this many bytes are read in their own dtype.
+LARGE_POOL_BYTES = 1 << 28  # 256 MiB: 175k MiniLM rows
+
+
 def pool_array(X: np.ndarray) -> np.ndarray:
-    """``X`` unchanged when it is a 2-D float16/float32 array (a memory map stays one), else
-    a float32 copy."""
-    if isinstance(X, np.ndarray) and X.ndim == 2 and X.dtype in (np.float16, np.float32):
+    """``X`` as the pool's embeddings: a float32 array, except that a large float16 array (a
+    memory map stays one) is kept as it is rather than copied whole to float32."""
+    if (
+        isinstance(X, np.ndarray)
+        and X.ndim == 2
+        and X.dtype == np.float16
+        and X.shape[0] * X.shape[1] * 4 > LARGE_POOL_BYTES
+    ):
         return X
     return as_float32(X)
 

@@ -216,7 +216,8 @@ def run(
     ds = load_from_cli(
         source, data_root, no_clean, label_policy, text_col, label_col, min_class_size
     )
-    X = embed_dataset(ds, model, progress=True)
+    # A precomputed float16 pool stays float16: no float32 copy of a million rows.
+    X = embed_dataset(ds, model, progress=True, keep_dtype=True)
     y = np.asarray(ds.y, dtype=np.int64)
     train, test = stratified_split(y, test_size=test_size, seed=seed)
     if initial + budget > len(train):

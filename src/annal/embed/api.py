@@ -78,6 +78,7 @@ def embed_dataset(
     *,
     cache: bool | EmbeddingCache = True,
     progress: bool = True,
+    keep_dtype: bool = False,
 ) -> np.ndarray:
     """Embeddings of a dataset, row-aligned with ``ds.ids``.
 
@@ -94,6 +95,9 @@ def embed_dataset(
         Use the disk cache for encoders (precomputed files are read directly).
     progress : bool
         Progress bar while encoding.
+    keep_dtype : bool
+        A precomputed float16 file stays float16 (memory-mapped when every row is taken):
+        for pools too large for a float32 copy. Encoders always return float32.
 
     Returns
     -------
@@ -103,7 +107,9 @@ def embed_dataset(
         path = precomputed_path(ds, model)
         if path is not None:
             # Precomputed rows are aligned with the source's data rows, all of them.
-            return load_embeddings(path, rows=ds.ids, n_rows=ds.report.rows_read)
+            return load_embeddings(
+                path, rows=ds.ids, n_rows=ds.report.rows_read, keep_dtype=keep_dtype
+            )
         encoder = get_encoder(model, progress=progress)
     else:
         encoder = model

@@ -66,6 +66,7 @@ def check_embeddings(
     dim: int | None = None,
     *,
     row_ids: np.ndarray | None = None,
+    keep_dtype: bool = False,
 ) -> np.ndarray:
     """Validate an embedding matrix and return it as C-contiguous float32.
 
@@ -81,6 +82,9 @@ def check_embeddings(
     row_ids : numpy.ndarray of int, optional
         What each row is called in ``where`` (e.g. the file rows a subset was taken from);
         default the row positions.
+    keep_dtype : bool
+        Return float16/float32 input as it is (a memory map stays one; checked in chunks),
+        so a large float16 file is never copied to float32 whole.
 
     Raises
     ------
@@ -99,8 +103,15 @@ def check_embeddings(
         raise AnnalError(f"{where}: embeddings have {arr.shape[0]} rows, expected {n_rows}")
     if dim is not None and arr.shape[1] != dim:
         raise AnnalError(f"{where}: embeddings have dimension {arr.shape[1]}, expected {dim}")
-    arr = np.ascontiguousarray(arr, dtype=np.float32)
-    finite = np.isfinite(arr).all(axis=1)
+    if keep_dtype and arr.dtype in (np.float16, np.float32):
+        step = 1 << 16
+        finite = np.concatenate(
+            [np.isfinite(arr[i : i + step]).all(axis=1) for i in range(0, len(arr), step)]
+            or [np.ones(0, dtype=bool)]
+        )
+    else:
+        arr = np.ascontiguousarray(arr, dtype=np.float32)
+        finite = np.isfinite(arr).all(axis=1)
     if not finite.all():
         bad = np.flatnonzero(~finite)
         first = bad[0] if row_ids is None else np.asarray(row_ids)[bad[0]]

@@ -17,6 +17,7 @@ def load_embeddings(
     rows: np.ndarray | None = None,
     n_rows: int | None = None,
     dim: int | None = None,
+    keep_dtype: bool = False,
 ) -> np.ndarray:
     """Load a ``.npy`` embedding matrix (float16/32/64 on disk) as float32.
 
@@ -30,6 +31,9 @@ def load_embeddings(
         Rows the file must have (the data file's row count); checked before ``rows``.
     dim : int, optional
         Dimension the vectors must have.
+    keep_dtype : bool
+        Keep a float16/float32 file's dtype: all rows in file order stay memory-mapped,
+        a subset is read in its own dtype (no float32 copy of a large pool).
 
     Returns
     -------
@@ -60,6 +64,7 @@ def load_embeddings(
             raise AnnalError(
                 f"{path}: row id {int(rows.max())} out of range for {arr.shape[0]} rows"
             )
-        arr = arr[rows]
+        if not (keep_dtype and len(rows) == len(arr) and (rows == np.arange(len(arr))).all()):
+            arr = arr[rows]
     # A bad row is named by its row in the file, not its position among the rows taken.
-    return check_embeddings(arr, None, str(path), row_ids=rows)
+    return check_embeddings(arr, None, str(path), row_ids=rows, keep_dtype=keep_dtype)

@@ -1,0 +1,537 @@
+"""Candidate pools at scale: one AL round on 100k and 1M MiniLM rows under seals/anchoral vs full,
+and the quality the pools keep (issue 14).
+
+Sub-commands (each prints its table; ``report`` writes the BENCHMARKS.md section):
+
+``build``   pools of N rows in ``--dir`` (default /tmp/annal-scale, never the repo): every real row of
+            the shared datasets' ``minilm.npy`` outside a 10 % held-out test set, plus jittered copies
+            of random real training rows (Gaussian noise of norm ~0.1, re-normalised, labels carried
+            over), written chunk by chunk as float16 ``.npy`` (memory-mapped; no N x d float32
+            array); also a 1M-row dataset folder (``data.csv`` + ``minilm.npy``) for the CLI runs.
+``time``    one round at budget 500 with 5,000 labelled rows, per (size, pool), each in its own
+            process (peak RSS is the child's ``ru_maxrss``): sgd fit + candidate pool + selection for
+            margin, coreset, distance, cluster. The pool is warmed by a first call with 4,500
+            labelled rows (index built or loaded, SEALS expanded: reported as ``cold``), then 500
+            more rows are labelled and the measured round searches only those.
+``quality`` 20 rounds x 3 seeds of margin inside each pool (full, seals, anchoral, random) on the real
+            65,704-row union and on extreme-imbalance tasks built from it (one real class as the
+            minority at ~1 % and ~0.1 % of the pool, the rest "other"): final and AULC macro-F1
+            and minority recall.
+``report``  the BENCHMARKS.md section from the CSVs in benchmarks/results/.
+
+Timings are taken on a shared 2-core machine; every row records the 1-minute load average.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+BENCH_DIR = Path(__file__).resolve().parent
+if str(BENCH_DIR) not in sys.path:
+    sys.path.insert(0, str(BENCH_DIR))
+
+from label_latency import write_section  # noqa: E402
+from selection import (  # noqa: E402
+    REAL_DATASETS,
+    RESULTS_DIR,
+    load_real_rows,
+    shared_datasets_root,
+)
+
+DEFAULT_DIR = Path("/tmp/annal-scale")
+TIME_CSV = RESULTS_DIR / "scale_pool_time.csv"
+QUALITY_CSV = RESULTS_DIR / "scale_pool_quality.csv"
+REPORT = BENCH_DIR.parent / "BENCHMARKS.md"
+STRATEGIES = ("margin", "coreset", "distance", "cluster")
+INDEX = "faiss:hnsw?M=32"
+POOLS = {
+    "full": "full",
+    "seals": f"seals?k=100&index={INDEX}",
+    "anchoral": f"anchoral?anchors=10&k=50&size=10000&index={INDEX}",
+    "random": "random?size=10000",
+}
+JITTER = 0.1  # norm of the noise added to a copied row before re-normalising
+CHUNK = 1 << 16
+BUDGET, LABELLED = 500, 5000
+
+
+def load() -> str:
+    """The 1-minute load average, for the rows."""
+    return f"{os.getloadavg()[0]:.1f}"
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident set size in MiB (Linux: ru_maxrss is KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def append_csv(path: Path, rows: list[dict]) -> None:
+    """Append ``rows`` to ``path`` (header written once)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    new = not path.is_file()
+    with path.open("a", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        if new:
+            writer.writeheader()
+        writer.writerows(rows)
+
+
+# -- build -------------------------------------------------------------------------------------
+def _split(y: np.ndarray, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    test = np.zeros(len(y), dtype=bool)
+    test[rng.choice(len(y), size=len(y) // 10, replace=False)] = True
+    return np.flatnonzero(~test), np.flatnonzero(test)
+
+
+def _write_jittered(path: Path, X_real: np.ndarray, base: np.ndarray, n: int, seed: int):
+    """Rows ``base`` of ``X_real`` then jittered copies of random ones up to ``n``, as float16."""
+    rng = np.random.default_rng(seed)
+    extra = rng.choice(base, size=max(0, n - len(base)), replace=True)
+    source = np.concatenate([base, extra])[:n]
+    out = np.lib.format.open_memmap(path, mode="w+", dtype=np.float16, shape=(n, X_real.shape[1]))
+    for start in range(0, n, CHUNK):
+        rows = X_real[source[start : start + CHUNK]].copy()
+        copied = np.arange(start, start + len(rows)) >= len(base)
+        noise = rng.standard_normal((int(copied.sum()), X_real.shape[1])).astype(np.float32)
+        rows[copied] += noise * (JITTER / math.sqrt(X_real.shape[1]))
+        rows /= np.linalg.norm(rows, axis=1, keepdims=True)
+        out[start : start + len(rows)] = rows
+    out.flush()
+    del out
+    return source
+
+
+def build(sizes: list[int], folder: Path, cli_rows: int) -> None:
+    """Write the pools (see module docstring)."""
+    import pandas as pd
+
+    root = shared_datasets_root()
+    if root is None:
+        raise SystemExit("the shared datasets are needed (../shared/datasets)")
+    folder.mkdir(parents=True, exist_ok=True)
+    X_real, y_real = load_real_rows(root)
+    train, test = _split(y_real)
+    np.save(folder / "test.npy", X_real[test].astype(np.float16))
+    np.save(folder / "test.y.npy", y_real[test])
+    np.save(folder / "union.y.npy", y_real)
+    np.save(folder / "union.npy", X_real.astype(np.float16))
+    for n in sizes:
+        t0 = time.perf_counter()
+        source = _write_jittered(folder / f"pool-{n}.npy", X_real, train, n, seed=n)
+        np.save(folder / f"pool-{n}.y.npy", y_real[source])
+        print(f"pool {n:,}: {time.perf_counter() - t0:.1f} s, peak RSS {peak_rss_mb():.0f} MiB")
+    if cli_rows:
+        texts: list[str] = []
+        labels: list[str] = []
+        for name in REAL_DATASETS:
+            df = pd.read_csv(root / name / "data.csv", usecols=["text", "label"])
+            texts += df["text"].astype(str).tolist()
+            labels += [f"{name}:{v}" for v in df["label"].astype(str)]
+        cli = folder / f"cli-{cli_rows}"
+        cli.mkdir(exist_ok=True)
+        every = np.arange(len(X_real))
+        source = _write_jittered(cli / "minilm.npy", X_real, every, cli_rows, seed=1)
+        # Python strings, not a fixed-width numpy text array (1M x the longest abstract).
+        text = [
+            texts[s] if i < len(X_real) else f"{texts[s]} [copy {i - len(X_real)}]"
+            for i, s in enumerate(source.tolist())
+        ]
+        frame = pd.DataFrame({"text": text, "label": [labels[s] for s in source.tolist()]})
+        frame.to_csv(cli / "data.csv", index=False)
+        print(f"CLI dataset {cli}: {cli_rows:,} rows")
+
+
+# -- time --------------------------------------------------------------------------------------
+def pool_specs(index: str) -> dict[str, str]:
+    """The pools of the benchmark, with ``index`` as the ANN index of seals and anchoral."""
+    return {name: spec.replace(INDEX, index) for name, spec in POOLS.items()}
+
+
+def time_one(
+    folder: Path, n: int, pool_name: str, strategies: list[str], seed: int, index: str = INDEX
+) -> list[dict]:
+    """One measured round (module docstring) in this process; returns the CSV rows."""
+    from annal.al import PoolState, make_strategy
+    from annal.al.geometry import as_float32
+    from annal.al.models import LabelledModel, make_classifier
+    from annal.al.pools import make_pool
+
+    X = np.load(folder / f"pool-{n}.npy", mmap_mode="r")
+    y = np.load(folder / f"pool-{n}.y.npy")
+    n_classes = int(max(y.max(), np.load(folder / "test.y.npy").max()) + 1)
+    ids = np.arange(n, dtype=np.int64)
+    rng = np.random.default_rng(seed)
+    labelled = np.zeros(n, dtype=bool)
+    labelled[rng.choice(n, size=LABELLED - BUDGET, replace=False)] = True
+    known = np.where(labelled, y, -1)
+    pool = make_pool(pool_specs(index)[pool_name])
+    t0 = time.perf_counter()
+    pool.restrict(PoolState(X, ids, labelled, n_classes=n_classes, labels=known), BUDGET, seed)
+    cold_s = time.perf_counter() - t0
+    built = getattr(pool, "pool_index", lambda: None)()
+    build_s = None if built is None or built.loaded else built.build_s
+    new = rng.choice(np.flatnonzero(~labelled), size=BUDGET, replace=False)
+    labelled[new] = True
+    known[new] = y[new]
+    t0 = time.perf_counter()
+    model = LabelledModel(make_classifier("sgd", seed), n_classes).fit(
+        as_float32(X[labelled]), y[labelled]
+    )
+    fit_s = time.perf_counter() - t0
+    state = PoolState(X, ids, labelled, model=model, n_classes=n_classes, labels=known)
+    t0 = time.perf_counter()
+    sub, stats = pool.restrict(state, BUDGET, seed + 1)
+    pool_s = time.perf_counter() - t0
+    unit_s = 0.0
+    rows = []
+    for name in strategies:
+        fresh = PoolState(
+            sub.X, sub.ids, sub.labelled, model=model, n_classes=n_classes, unit=sub._unit
+        )
+        if pool_name == "full" and name != "margin" and sub._unit is None:
+            t0 = time.perf_counter()  # the loop computes unit rows once per run, not per round
+            sub._unit = fresh.unit
+            unit_s = time.perf_counter() - t0
+            fresh._unit = sub._unit
+        strategy = make_strategy(name)
+        t0 = time.perf_counter()
+        picked = strategy.select(fresh, BUDGET, seed=seed)
+        select_s = time.perf_counter() - t0
+        assert len(set(picked.tolist())) == BUDGET and not labelled[picked].any()
+        rows.append(
+            {
+                "n": n,
+                "pool": pool_name,
+                "strategy": name,
+                "fit_s": round(fit_s, 3),
+                "pool_s": round(pool_s, 3),
+                "select_s": round(select_s, 3),
+                "round_s": round(fit_s + pool_s + select_s, 3),
+                "pool_size": stats.size,
+                "cold_pool_s": round(cold_s, 2),
+                "unit_once_s": round(unit_s, 2),
+                "index": index if built else "",
+                "index_build_s": "" if build_s is None else round(build_s, 1),
+                "index_loaded": bool(built and built.loaded),
+                "index_mb": round(built.disk_bytes() / 2**20) if built else "",
+                "peak_rss_mb": round(peak_rss_mb()),
+                "load": load(),
+                "repr": repr(strategy),
+            }
+        )
+        print(json.dumps(rows[-1]), flush=True)
+    return rows
+
+
+def run_time(
+    folder: Path,
+    sizes: list[int],
+    pools: list[str],
+    strategies: list[str],
+    seed: int,
+    index: str = INDEX,
+):
+    """Each (size, pool) in a child process; rows appended to the CSV."""
+    for n in sizes:
+        for pool in pools:
+            strats = strategies
+            if pool == "full" and n >= 1_000_000:
+                # coreset/cluster/min-max distance on the whole pool need float32 copies of it
+                # (unit rows + the unlabelled rows: 2 x 1.5 GB) beyond the 4 GiB RSS bound.
+                strats = [s for s in strategies if s in ("margin", "distance")]
+            cmd = [sys.executable, __file__, "time-one", "--dir", str(folder), "--size", str(n)]
+            cmd += ["--pool", pool, "--strategies", ",".join(strats), "--seed", str(seed)]
+            cmd += ["--index", index]
+            t0 = time.perf_counter()
+            out = subprocess.run(cmd, capture_output=True, text=True)
+            rows = [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
+            if out.returncode != 0:
+                print(out.stderr[-3000:], file=sys.stderr)
+            if rows:
+                append_csv(TIME_CSV, rows)
+            print(f"{n:>9,} {pool:<9} {time.perf_counter() - t0:6.1f} s wall, rc {out.returncode}")
+
+
+# -- quality -----------------------------------------------------------------------------------
+def quality_tasks(folder: Path) -> dict[str, tuple[np.ndarray, np.ndarray, int | None]]:
+    """name -> (X float32, y, minority code or None) over the real union."""
+    X = np.load(folder / "union.npy").astype(np.float32)
+    y = np.load(folder / "union.y.npy")
+    tasks: dict = {"union": (X, y, None)}
+    import pandas as pd
+
+    root = shared_datasets_root()
+    emotion = pd.read_csv(root / "emotion" / "data.csv", usecols=["label"])["label"].astype(str)
+    rarest = emotion.value_counts().idxmin()  # emotion's rarest class: a real minority concept
+    labels = np.concatenate(
+        [
+            (
+                name
+                + ":"
+                + pd.read_csv(root / name / "data.csv", usecols=["label"])["label"].astype(str)
+            ).to_numpy()
+            for name in REAL_DATASETS
+        ]
+    )
+    minority = labels == f"emotion:{rarest}"
+    rng = np.random.default_rng(0)
+    for share, name in ((0.01, "minority 1%"), (0.001, "minority 0.1%")):
+        other = np.flatnonzero(~minority)
+        k = max(2, int(round(share * len(other) / (1 - share))))
+        keep = np.sort(
+            np.concatenate([other, rng.choice(np.flatnonzero(minority), k, replace=False)])
+        )
+        tasks[name] = (X[keep], minority[keep].astype(np.int64), 1)
+    return tasks
+
+
+def _minority_labelled(loop, recs, X, y, minority: int) -> int:
+    """Minority rows in the final labelled set (initial set + every selected batch)."""
+    first = loop.initial_ids(X, np.arange(len(y)), n_classes=int(y.max()) + 1, y_pool=y)
+    chosen = np.concatenate([first, *[np.asarray(r.selected_ids, dtype=np.int64) for r in recs]])
+    return int((y[chosen] == minority).sum())
+
+
+def run_quality(folder: Path, rounds: int, seeds: list[int], pools: list[str], tasks: list[str]):
+    from annal.al import ActiveLearningLoop, stratified_split
+
+    done = set()
+    if QUALITY_CSV.is_file():
+        import pandas as pd
+
+        prev = pd.read_csv(QUALITY_CSV)
+        done = set(zip(prev["task"], prev["pool"], prev["seed"], prev["rounds"], strict=True))
+    all_tasks = quality_tasks(folder)
+    for task in tasks:
+        X, y, minority = all_tasks[task]
+        for seed in seeds:
+            train, test = stratified_split(y, test_size=0.2, seed=seed)
+            for pool in pools:
+                if (task, pool, seed, rounds) in done:
+                    continue
+                loop = ActiveLearningLoop(
+                    "margin",
+                    initial=250,
+                    budget=BUDGET,
+                    rounds=rounds,
+                    seed=seed,
+                    pool=POOLS[pool],
+                    stopping=(),
+                )
+                t0 = time.perf_counter()
+                recs = loop.run(X[train], y[train], X[test], y[test], n_classes=int(y.max()) + 1)
+                wall = time.perf_counter() - t0
+                lab = np.array([r.n_labelled for r in recs], dtype=float)
+                f1 = np.array([r.f1_macro for r in recs])
+                aulc = float(np.trapezoid(f1, lab) / (lab[-1] - lab[0]))
+                row = {
+                    "task": task,
+                    "pool": pool,
+                    "seed": seed,
+                    "rounds": rounds,
+                    "final_f1": round(float(f1[-1]), 4),
+                    "aulc_f1": round(aulc, 4),
+                    "final_minority_recall": ""
+                    if minority is None
+                    else round(recs[-1].recall_per_class[minority], 4),
+                    "mean_minority_recall": ""
+                    if minority is None
+                    else round(float(np.mean([r.recall_per_class[minority] for r in recs])), 4),
+                    "minority_labelled": ""
+                    if minority is None
+                    else _minority_labelled(loop, recs, X[train], y[train], minority),
+                    "mean_pool_size": round(float(np.mean([r.pool_size for r in recs[:-1]]))),
+                    "query_plus_pool_s": round(sum(r.query_s + r.pool_search_s for r in recs), 1),
+                    "index_build_s": round(sum(r.pool_build_s for r in recs), 1),
+                    "wall_s": round(wall, 1),
+                    "load": load(),
+                }
+                append_csv(QUALITY_CSV, [row])
+                print(json.dumps(row), flush=True)
+
+
+# -- report ------------------------------------------------------------------------------------
+def _fmt(v: float, digits: int = 2) -> str:
+    return (
+        "–" if v is None or (isinstance(v, float) and not math.isfinite(v)) else f"{v:.{digits}f}"
+    )
+
+
+def report(path: Path = REPORT, cli_dir: Path | None = None) -> str:
+    """The BENCHMARKS.md section (also returned) from the CSVs."""
+    import pandas as pd
+
+    lines = [
+        "## Candidate pools at scale (`benchmarks/scale_pool.py`, issue 14)",
+        "",
+        "One AL round at budget 500 with 5,000 labelled rows on pools of real MiniLM rows "
+        "(all real rows of the 7 shared datasets outside a 10 % test set, plus jittered copies, "
+        "float16 memory-mapped). `round` = sgd fit + candidate pool + selection; `pool` = finding "
+        "the candidates this round (SEALS searches only the 500 rows labelled since the last "
+        "round); `cold` = the first call (index built or loaded, SEALS expanded from 4,500 "
+        "labelled rows), once per run. The index (table below) is built once per pool and "
+        "saved next to the embeddings. `×full` = full's round time / this round time (same size, strategy). "
+        "Peak RSS is the child process's. Shared 2-core machine: `load` is the 1-minute load "
+        "average at the row (2.0 would be both cores busy).",
+        "",
+    ]
+    if TIME_CSV.is_file():
+        t = pd.read_csv(TIME_CSV).drop_duplicates(["n", "pool", "strategy"], keep="last")
+        full = t[t["pool"] == "full"].set_index(["n", "strategy"])["round_s"]
+        lines += [
+            "| pool size | pool | strategy | fit s | pool s | select s | round s | ×full | "
+            "candidates | cold s | peak RSS MiB | load |",
+            "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        order = {"full": 0, "seals": 1, "anchoral": 2, "random": 3}
+        t = t.assign(o=t["pool"].map(order)).sort_values(["n", "strategy", "o"])
+        for r in t.itertuples():
+            ratio = full.get((r.n, r.strategy))
+            ratio = "–" if ratio is None or r.pool == "full" else f"{ratio / r.round_s:.1f}"
+            lines.append(
+                f"| {r.n:,} | {r.pool} | {r.strategy} | {_fmt(r.fit_s)} | {_fmt(r.pool_s)} | "
+                f"{_fmt(r.select_s)} | **{_fmt(r.round_s)}** | {ratio} | {r.pool_size:,} | "
+                f"{_fmt(r.cold_pool_s, 1)} | {r.peak_rss_mb:,} | {r.load} |"
+            )
+        idx = t[t["index_build_s"].notna() & (t["index_build_s"].astype(str) != "")]
+        idx = idx.drop_duplicates(["n"])
+        if len(idx):
+            lines += [
+                "",
+                "Index build (once per pool, then loaded from disk by every later run):",
+                "",
+            ]
+            lines += [
+                "| pool size | index | build s | on disk MiB | load |",
+                "|---:|---|---:|---:|---:|",
+            ]
+            for r in idx.itertuples():
+                lines.append(
+                    f"| {r.n:,} | `{INDEX}` | {float(r.index_build_s):.0f} | {r.index_mb} | {r.load} |"
+                )
+        missing = sorted({(n, s) for n in t["n"].unique() for s in STRATEGIES} - set(full.index))
+        if missing:
+            lines += [
+                "",
+                "Not run under `full` (each needs float32 copies of the whole pool, unit rows "
+                "plus the unlabelled rows, 2 × 1.5 GB at 1M, beyond the 4 GiB RSS bound): "
+                + ", ".join(f"{s} at {n:,}" for n, s in missing)
+                + ".",
+            ]
+    if QUALITY_CSV.is_file():
+        q = pd.read_csv(QUALITY_CSV)
+        lines += [
+            "",
+            "Quality: margin inside each pool, initial 250, budget 500, mean ± sd over seeds "
+            "(AULC = area under macro-F1 vs labels, normalised). Minority recall is the recall of "
+            "the minority class on the test set.",
+            "",
+            "| task | pool | seeds × rounds | final macro-F1 | AULC macro-F1 | final minority recall "
+            "| mean minority recall | minority labelled | mean candidates | query+pool s/run |",
+            "|---|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for (task, pool), g in q.groupby(["task", "pool"], sort=False):
+
+            def ms(col: str, g=g) -> str:
+                v = pd.to_numeric(g[col], errors="coerce").dropna()
+                return "–" if v.empty else f"{v.mean():.3f} ± {v.std(ddof=0):.3f}"
+
+            ml = pd.to_numeric(g["minority_labelled"], errors="coerce").dropna()
+            lines.append(
+                f"| {task} | {pool} | {len(g)} × {int(g['rounds'].iloc[0])} | {ms('final_f1')} | "
+                f"{ms('aulc_f1')} | {ms('final_minority_recall')} | {ms('mean_minority_recall')} | "
+                f"{'–' if ml.empty else f'{ml.mean():.0f}'} | {g['mean_pool_size'].mean():,.0f} | "
+                f"{g['query_plus_pool_s'].mean():.1f} |"
+            )
+    cli_csvs = sorted((RESULTS_DIR / "scale_pool_cli").glob("*.csv"))
+    if cli_csvs:
+        lines += [
+            "",
+            "From the CLI on a 1,000,000-row dataset folder (`data.csv` + float16 `minilm.npy`; "
+            "pool 800k after the 20 % test split), 10 rounds:",
+            "",
+            "| run | rounds | mean fit s | mean pool s | mean query s | index build s "
+            "| candidates (first → last) | final macro-F1 |",
+            "|---|---:|---:|---:|---:|---:|---|---:|",
+        ]
+        for f in cli_csvs:
+            d = pd.read_csv(f)
+            sel = d[d["pool_size"] > 0]
+            lines.append(
+                f"| `{f.stem}` | {len(d) - 1} | {d['fit_s'].mean():.2f} | "
+                f"{sel['pool_search_s'].mean():.2f} | {sel['query_s'].mean():.2f} | "
+                f"{d['pool_build_s'].sum():.0f} | {sel['pool_size'].iloc[0]:,} → "
+                f"{sel['pool_size'].iloc[-1]:,} | {d['f1_macro'].iloc[-1]:.3f} |"
+            )
+    notes = RESULTS_DIR / "scale_pool_notes.md"
+    if notes.is_file():
+        lines += ["", notes.read_text().strip()]
+    section = "\n".join(lines)
+    write_section(path, "scale-pool", section)
+    return section
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    b = sub.add_parser("build")
+    b.add_argument("--sizes", type=int, nargs="*", default=[100_000, 1_000_000])
+    b.add_argument("--cli-rows", type=int, default=1_000_000)
+    for p in (b, sub.add_parser("time"), sub.add_parser("time-one"), sub.add_parser("quality")):
+        p.add_argument("--dir", type=Path, default=DEFAULT_DIR)
+        p.add_argument("--seed", type=int, default=0)
+    tp = parser._subparsers._group_actions[0].choices  # noqa: SLF001
+    tp["time"].add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    tp["time"].add_argument("--pools", default="full,seals,anchoral")
+    tp["time"].add_argument("--strategies", default=",".join(STRATEGIES))
+    tp["time-one"].add_argument("--size", type=int, required=True)
+    tp["time-one"].add_argument("--pool", required=True)
+    tp["time-one"].add_argument("--strategies", default=",".join(STRATEGIES))
+    for name in ("time", "time-one"):
+        tp[name].add_argument("--index", default=INDEX, help="ANN index of seals/anchoral")
+    tp["quality"].add_argument("--rounds", type=int, default=20)
+    tp["quality"].add_argument("--seeds", type=int, default=3)
+    tp["quality"].add_argument("--pools", default="full,seals,anchoral,random")
+    tp["quality"].add_argument("--tasks", default="union,minority 1%,minority 0.1%")
+    sub.add_parser("report")
+    args = parser.parse_args(argv)
+    if args.cmd == "build":
+        build(args.sizes, args.dir, args.cli_rows)
+    elif args.cmd == "time":
+        run_time(
+            args.dir,
+            args.sizes,
+            args.pools.split(","),
+            args.strategies.split(","),
+            args.seed,
+            args.index,
+        )
+    elif args.cmd == "time-one":
+        time_one(args.dir, args.size, args.pool, args.strategies.split(","), args.seed, args.index)
+    elif args.cmd == "quality":
+        run_quality(
+            args.dir,
+            args.rounds,
+            list(range(args.seeds)),
+            args.pools.split(","),
+            args.tasks.split(","),
+        )
+    else:
+        print(report())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
