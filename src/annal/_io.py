@@ -199,3 +199,35 @@ def run_lock(folder: str | os.PathLike[str], *, what: str = "run directory") -> 
                     break
     finally:
         os.close(fd)
+
+
+#: Table formats by file suffix, for :func:`write_table`.
+TABLE_FORMATS = {".csv": "csv", ".tsv": "tsv", ".parquet": "parquet", ".pq": "parquet"}
+
+
+def table_format(target: str | os.PathLike[str], *, what: str = "output") -> str:
+    """The table format ``target``'s suffix names (csv, tsv, parquet).
+
+    Raises
+    ------
+    AnnalError
+        An unknown suffix (the message lists the known ones).
+    """
+    suffix = Path(target).suffix.lower()
+    if suffix not in TABLE_FORMATS:
+        known = ", ".join(TABLE_FORMATS)
+        raise AnnalError(
+            f"{what} {target}: unknown table format {suffix or '(none)'!r}; use {known}"
+        )
+    return TABLE_FORMATS[suffix]
+
+
+def write_table(frame, target: str | os.PathLike[str]) -> Path:
+    """Write a pandas DataFrame atomically in the format ``target``'s suffix names."""
+    fmt = table_format(target)
+    with atomic_write(target) as fh:
+        if fmt == "parquet":
+            frame.to_parquet(fh, index=False)
+        else:
+            frame.to_csv(fh, index=False, sep="\t" if fmt == "tsv" else ",")
+    return Path(target).expanduser()

@@ -110,13 +110,16 @@ def parse_assignments(pairs: Iterable[str], option: str = "--param") -> dict[str
     Raises
     ------
     AnnalError
-        A pair without ``=`` or without a key.
+        A pair without ``=`` or without a key, or a key given twice (the last would win
+        silently).
     """
     params: dict[str, object] = {}
     for pair in pairs:
         key, sep, text = pair.partition("=")
         if not sep or not key.strip():
             raise AnnalError(f"{option} must look like key=value, got {pair!r}")
+        if key.strip() in params:
+            raise AnnalError(f"{option} {key.strip()} is given twice; give each parameter once")
         params[key.strip()] = read_value(text)
     return params
 

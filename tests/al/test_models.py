@@ -42,6 +42,18 @@ def test_single_class_labelled_set_and_tiny_classes_work():
     assert svm.predict_proba(X).shape == (40, 3)
 
 
+@pytest.mark.parametrize("counts", [(2, 1, 1), (1, 1, 1), (1, 1), (3, 1)])
+def test_linear_svm_fits_fewer_rows_than_calibration_folds(counts):
+    """Issue 10: with a one-row class and fewer than five rows in all, the calibration's
+    default five folds raised a traceback."""
+    X, _ = blobs(40, 3, dim=6, seed=4)
+    y = np.repeat(np.arange(len(counts)), counts)
+    model = LabelledModel(make_classifier("linear-svm"), 3).fit(X[: len(y)], y)
+    proba = model.predict_proba(X)
+    assert proba.shape == (40, 3) and np.isfinite(proba).all()
+    np.testing.assert_allclose(proba.sum(1), 1.0, atol=1e-5)
+
+
 def test_custom_estimators_and_errors():
     est = make_classifier(GaussianNB(), seed=3)
     assert isinstance(est, GaussianNB)

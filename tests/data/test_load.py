@@ -263,3 +263,21 @@ def test_texts_survive_every_format_exactly(tmp_path, suffix, texts):
     path = write(pd.DataFrame({"text": texts, "label": labels}), tmp_path / f"p{suffix}")
     ds = load_dataset(path, clean=False, min_class_size=1)
     assert ds.raw_texts.tolist() == texts and ds.ids.tolist() == list(range(len(texts)))
+
+
+def test_parquet_binary_text_is_decoded_and_bad_bytes_named(tmp_path):
+    """Issue 10: a Parquet bytes column became texts starting with "b'"."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    texts = [f"café number {i}".encode() for i in range(6)]
+    good = pa.table({"text": pa.array(texts, pa.binary()), "label": ["a", "b"] * 3})
+    pq.write_table(good, tmp_path / "good.parquet")
+    ds = load_dataset(tmp_path / "good.parquet", clean=False)
+    assert list(ds.texts) == [t.decode() for t in texts]
+    bad = pa.table(
+        {"text": pa.array(texts[:5] + [b"\xffoops"], pa.binary()), "label": ["a", "b"] * 3}
+    )
+    pq.write_table(bad, tmp_path / "bad.parquet")
+    with pytest.raises(AnnalError, match=r"bad.parquet: column 'text', data row 5: .*not UTF-8"):
+        load_dataset(tmp_path / "bad.parquet")

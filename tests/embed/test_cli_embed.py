@@ -101,6 +101,37 @@ def test_output_mode_follows_the_umask(csv, tmp_path, umask):
     assert out.stat().st_mode & 0o777 == 0o666 & ~umask
 
 
+@pytest.mark.parametrize(
+    ("env", "reason"),
+    [
+        ({"HF_ENDPOINT": "http://127.0.0.1:9"}, "cannot be reached"),  # a closed port: no hub
+        ({"HF_HUB_OFFLINE": "1"}, "HF_HUB_OFFLINE is set"),
+    ],
+)
+def test_misspelt_model_fails_at_once_when_the_hub_is_out_of_reach(csv, tmp_path, env, reason):
+    """Issue 10: a misspelt --model waited ~75 s on hub retries on an offline machine; it is
+    looked up locally (bundled, folder, Hugging Face cache) and refused at once."""
+    import os
+    import subprocess
+    import sys
+
+    clean = {
+        k: v for k, v in os.environ.items() if k not in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
+    }
+    out = tmp_path / "x.npy"
+    proc = subprocess.run(
+        [sys.executable, "-m", "annal", "embed", str(csv), "--model", "minilmm", "--out", str(out)],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 2, proc.stderr
+    errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("error:")]
+    assert len(errors) == 1 and "'minilmm'" in errors[0] and reason in errors[0], proc.stderr
+    assert not out.exists()
+
+
 def test_progress_off_a_terminal_is_one_line_per_tenth(capsys):
     """Off a terminal an encode reports each tenth once, as a plain line (no bar pieces),
     and a resumed write starts from what was done."""

@@ -70,3 +70,16 @@ def test_pickled_or_missing_files_are_refused(tmp_path):
     with pytest.raises(AnnalError, match="dimension 2, expected 384"):
         load_embeddings(tmp_path / "ok.npy", dim=384)
     assert load_embeddings(tmp_path / "ok.npy", rows=np.array([2, 0]), dim=2).shape == (2, 2)
+
+
+@pytest.mark.parametrize("bad_row", [3, 5])
+def test_a_nan_row_is_named_by_its_file_row(folder, bad_row):
+    """Issue 10: the NaN row was named by its position among the kept rows (rows 1 and 4 are
+    dropped here, so file row 3 was called row 2 and file row 5 row 3)."""
+    vectors = np.ones((6, 3), np.float32)
+    vectors[bad_row, 1] = np.nan
+    np.save(folder / "minilm.npy", vectors)
+    with pytest.raises(
+        AnnalError, match=rf"1 embedding rows hold NaN/inf, first at row {bad_row}$"
+    ):
+        embed_dataset(load_dataset(folder))

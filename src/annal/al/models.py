@@ -98,7 +98,13 @@ class CalibratedLinearSVM(ClassifierMixin, BaseEstimator):
         if min_count >= 2:
             model = CalibratedClassifierCV(svc, method="sigmoid", cv=min(3, min_count))
         else:
-            model = CalibratedClassifierCV(FrozenEstimator(svc.fit(X, y)), method="sigmoid")
+            # One "fold" that is the whole training set: the frozen SVM is not refitted, so
+            # this is calibration on the training set (the default five folds failed with
+            # fewer than five labelled rows).
+            every = np.arange(len(y))
+            model = CalibratedClassifierCV(
+                FrozenEstimator(svc.fit(X, y)), method="sigmoid", cv=[(every, every)]
+            )
         with warnings.catch_warnings():  # few-member classes: a known, accepted limitation
             warnings.simplefilter("ignore", UserWarning)
             self.model_ = model.fit(X, y)

@@ -26,7 +26,9 @@ from annal.cli.options import (
     load_from_cli,
     model_opt,
     one_of,
+    output_table,
     parse_params,
+    print_warning,
     strategy_names,
     sub_app,
     wrote,
@@ -179,7 +181,11 @@ def run(
         help="Unlabelled rows the stopping criteria watch (random, fixed per seed).",
     ),
     out: Path | None = typer.Option(
-        None, "--out", help="Write the round records as CSV.", show_default=False
+        None,
+        "--out",
+        callback=output_table,
+        help="Write the round records as a table: .csv, .tsv or .parquet, by the suffix.",
+        show_default=False,
     ),
     data_root: Path | None = DATA_ROOT_OPT,
     no_clean: bool = NO_CLEAN_OPT,
@@ -189,7 +195,7 @@ def run(
     min_class_size: int = MIN_CLASS_OPT,
 ) -> None:
     """Run active learning on a dataset and print one row per round."""
-    from annal._io import atomic_write
+    from annal._io import write_table
     from annal.al import (
         ActiveLearningLoop,
         RoundRecord,
@@ -214,8 +220,17 @@ def run(
     X = embed_dataset(ds, model, progress=True, keep_dtype=True)
     y = np.asarray(ds.y, dtype=np.int64)
     train, test = stratified_split(y, test_size=test_size, seed=seed)
-    if initial > len(train):
-        raise AnnalError(f"--initial {initial} exceeds the pool of {len(train)} rows")
+    if initial + budget > len(train):
+        raise AnnalError(
+            f"--initial {initial} + --budget {budget} exceeds the pool of {len(train)} rows "
+            f"of {ds.name}: not one round fits"
+        )
+    if initial + budget * rounds > len(train):
+        fits = (len(train) - initial) // budget
+        print_warning(
+            f"the pool of {len(train)} rows runs out after {fits} of {rounds} rounds "
+            f"(--initial {initial}, --budget {budget})"
+        )
     loop = ActiveLearningLoop(
         chosen,
         classifier=classifier,
@@ -267,8 +282,7 @@ def run(
                 **{f: json.dumps(per_class_by_name(d[f], ds.classes)) for f in PER_CLASS_FIELDS},
             )
             rows.append(row)
-        with atomic_write(out) as fh:
-            pd.DataFrame(rows).to_csv(fh, index=False)
+        write_table(pd.DataFrame(rows), out)
         wrote(out)
 
 

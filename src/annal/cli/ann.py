@@ -8,9 +8,8 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from annal._io import check_output_dir
 from annal.bench.run import DEFAULT_KS
-from annal.cli.options import DATA_ROOT_OPT, PROGRESS_OPT, console, model_opt, one_of
+from annal.cli.options import DATA_ROOT_OPT, PROGRESS_OPT, console, model_opt, one_of, output_dir
 from annal.errors import AnnalError
 
 
@@ -55,6 +54,7 @@ def ann_bench(
     out: Path | None = typer.Option(
         None,
         "--out",
+        callback=output_dir,
         help="Folder for results.csv, results.json and the plots.",
         show_default=False,
     ),
@@ -81,8 +81,6 @@ def ann_bench(
     for spec in specs:
         parse_spec(spec)
     ks = parse_ints(k, "--k")
-    if out is not None:
-        check_output_dir(out, what="--out")
     thread_counts = parse_ints(threads, "--threads") if threads else None
     started = time.perf_counter()
     name, vectors = load_vectors(source, data_root=data_root, model=model, progress=progress)

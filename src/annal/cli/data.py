@@ -19,6 +19,7 @@ from annal.cli.options import (
     TEXT_COL_OPT,
     console,
     load_from_cli,
+    output_file,
     sub_app,
     wrote,
 )
@@ -34,7 +35,10 @@ def info(
     label_col: str = LABEL_COL_OPT,
     min_class_size: int = MIN_CLASS_OPT,
     plot: Path | None = typer.Option(
-        None, "--plot", help="Also draw the label distribution to this image file."
+        None,
+        "--plot",
+        callback=output_file,
+        help="Also draw the label distribution to this image file.",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the statistics as JSON."),
 ) -> None:

@@ -21,17 +21,23 @@ from annal.cli.options import (
     console,
     load_from_cli,
     model_opt,
+    output_file,
     wrote,
 )
 from annal.embed.api import embed_dataset, embed_to_file, embedding_source
+from annal.embed.folder import FOLDER_CHUNK_ROWS, FOLDER_DTYPE, embed_folder
 from annal.embed.writer import BACKENDS, CHUNK_ROWS, DTYPES
 from annal.errors import AnnalError
 
 
 def embed(
     source: str = SOURCE_ARG,
-    out: Path = typer.Option(
-        ..., "--out", help="Output .npy file (float32, one row per kept row)."
+    out: Path | None = typer.Option(
+        None,
+        "--out",
+        callback=output_file,
+        help="Output .npy file, one row per kept row. Default: FOLDER/<model>.npy (see above).",
+        show_default=False,
     ),
     model: str | None = model_opt(),
     data_root: Path | None = DATA_ROOT_OPT,
@@ -41,17 +47,22 @@ def embed(
     label_col: str = LABEL_COL_OPT,
     min_class_size: int = MIN_CLASS_OPT,
     ids_out: Path | None = typer.Option(
-        None, "--ids-out", help="Also write the source row ids (int64 .npy) of the rows."
+        None,
+        "--ids-out",
+        callback=output_file,
+        help="Also write the source row ids (int64 .npy) of the rows.",
     ),
     no_cache: bool = typer.Option(
         False, "--no-cache", help=f"Do not read or write the cache. {CACHE_HELP}"
     ),
-    chunk_size: int = typer.Option(
-        CHUNK_ROWS,
+    chunk_size: int | None = typer.Option(
+        None,
         "--chunk-size",
         min=1,
-        help="Outputs of more rows are written chunk by chunk to a memory-mapped file, "
-        "resumable after a crash (rerun the same command).",
+        help=f"Outputs of more rows are written chunk by chunk to a memory-mapped file, "
+        f"resumable after a crash (rerun the same command). Default: {CHUNK_ROWS} for --out, "
+        f"{FOLDER_CHUNK_ROWS} for a folder's own file.",
+        show_default=False,
     ),
     dtype: str = typer.Option(
         "auto",
@@ -72,14 +83,48 @@ def embed(
 ) -> None:
     """Embed a dataset's texts and write the vectors to a .npy file.
 
-    Says where the vectors came from: a precomputed file, the cache, or the encoder. Outputs
-    larger than --chunk-size rows are written in chunks to a float16 memory-mapped file, with a
-    progress bar and ETA; rerunning after a crash continues from the last finished chunk.
+    Without --out, SOURCE must be a dataset folder (data.csv): the raw text of every data row
+    is embedded into FOLDER/<model>.npy (minilm.npy for the default model), float16,
+    row-aligned with data.csv like the shared folders' files, so 'annal data list' shows it and
+    'annal al run FOLDER' uses it; cleaning and drop options do not apply there. Rerun the same
+    command after a crash to continue from the last finished chunk.
+
+    With --out, the kept rows (after cleaning and drops) are written, in their order
+    (--ids-out gives their data-row ids). Says where the vectors came from: a precomputed file,
+    the cache, or the encoder. Outputs larger than --chunk-size rows are written in chunks to a
+    float16 memory-mapped file, with a progress bar and ETA, resumable the same way.
     """
     if dtype not in ("auto", *DTYPES):
         raise AnnalError(f"--dtype must be auto, float16 or float32, got {dtype!r}")
     if backend not in BACKENDS:
         raise AnnalError(f"--backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    if out is None:
+        if ids_out is not None:
+            raise AnnalError("--ids-out goes with --out (a folder's own file has every row)")
+        if dtype not in ("auto", FOLDER_DTYPE):
+            raise AnnalError(f"--dtype {dtype}: a folder's own file is {FOLDER_DTYPE}")
+        start = time.perf_counter()
+        done = embed_folder(
+            source,
+            model,
+            data_root=data_root,
+            text_col=text_col[0] if len(text_col) == 1 else text_col,
+            chunk_rows=chunk_size or FOLDER_CHUNK_ROWS,
+            backend=backend,
+            address=address,
+        )
+        if done.existed:
+            console.print(
+                f"{done.path} is already complete ({done.rows} x {done.dim}); nothing to do"
+            )
+            return
+        console.print(
+            f"{done.rows} x {done.dim} {FOLDER_DTYPE} from {done.encoder}, every data row, in "
+            f"{time.perf_counter() - start:.1f} s"
+        )
+        wrote(done.path)
+        return
+    chunk_size = chunk_size or CHUNK_ROWS
     ds = load_from_cli(
         source, data_root, no_clean, label_policy, text_col, label_col, min_class_size
     )

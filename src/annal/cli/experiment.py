@@ -18,6 +18,7 @@ from annal.cli.options import (
     err_console,
     force_opt,
     jobs_opt,
+    output_dir,
     preset_names,
     sub_app,
     wrote,
@@ -47,7 +48,11 @@ CONFIG_HELP = (
 def experiment_run(
     config: str = typer.Argument(..., metavar="CONFIG", help=CONFIG_HELP, show_default=False),
     out: Path = typer.Option(
-        None, "--out", help="Run directory. Default: runs/<config name>.", show_default=False
+        None,
+        "--out",
+        callback=output_dir,
+        help="Run directory. Default: runs/<config name>.",
+        show_default=False,
     ),
     data_root: Path | None = DATA_ROOT_OPT,
     jobs: int = jobs_opt(),
@@ -151,7 +156,9 @@ def report(
 def reproduce(
     data_root: Path = DATA_ROOT_OPT,
     seeds: int = typer.Option(3, "--seeds", min=1, help="Run seeds 0 to N-1."),
-    out: Path = typer.Option(Path("runs/paper"), "--out", help="Run directory."),
+    out: Path = typer.Option(
+        Path("runs/paper"), "--out", callback=output_dir, help="Run directory."
+    ),
     jobs: int = jobs_opt(),
     datasets: str = typer.Option(
         None, "--datasets", help="Comma-separated subset of the datasets.", show_default=False

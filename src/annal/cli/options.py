@@ -21,6 +21,7 @@ from rich.text import Text
 from typer._click import exceptions as click_errors
 from typer.core import TyperGroup
 
+from annal._io import check_output_dir, check_output_path, table_format
 from annal.errors import AnnalError
 from annal.spec import parse_assignments
 
@@ -228,3 +229,25 @@ def parse_params(pairs: list[str], flag: str = "--param") -> dict:
     """``["aggregate=max", "n_clusters=20"]`` -> ``{"aggregate": "max", "n_clusters": 20}``
     (:func:`annal.spec.parse_assignments`: the value reader every spec string uses)."""
     return parse_assignments(pairs, flag)
+
+
+def output_file(param: typer.CallbackParam, value: Path | None) -> Path | None:
+    """Option callback: an output file path must be writable, checked before any work."""
+    if value is not None:
+        check_output_path(value, what=param.opts[0])
+    return value
+
+
+def output_table(param: typer.CallbackParam, value: Path | None) -> Path | None:
+    """Option callback: an output table path must be writable and name a known format."""
+    if value is not None:
+        check_output_path(value, what=param.opts[0])
+        table_format(value, what=param.opts[0])
+    return value
+
+
+def output_dir(param: typer.CallbackParam, value: Path | None) -> Path | None:
+    """Option callback: an output folder must be (or can be made) a writable directory."""
+    if value is not None:
+        check_output_dir(value, what=param.opts[0])
+    return value

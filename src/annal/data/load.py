@@ -185,6 +185,32 @@ def load_dataset(
     )
 
 
+def source_texts(
+    source: str | os.PathLike[str],
+    *,
+    data_root: str | os.PathLike[str] | None = None,
+    text_col: str | Sequence[str] = "text",
+) -> tuple[ResolvedSource, list[str]]:
+    """The raw text of every data row of a dataset folder or file, nothing dropped or cleaned.
+
+    These are the rows of a dataset folder's ``<model>.npy`` files: row ``i`` is data row
+    ``i`` (the dataset id). Several text columns are joined as :func:`load_dataset` joins
+    them; a row without text is ``""``.
+
+    Raises
+    ------
+    AnnalError
+        Unknown source, ``"demo"`` (it has no file), unreadable file or missing column.
+    """
+    resolved = resolve_source(source, data_root)
+    if resolved.path is None:
+        raise AnnalError(f"{source}: the built-in demo data has no data file")
+    frame = read_table(resolved.path)
+    text_cols = _text_columns(text_col, frame.columns)
+    require_columns(frame, resolved.path, text_cols)
+    return resolved, ["" if t is None else str(t) for t in join_columns(frame, text_cols)]
+
+
 def _text_columns(text_col: str | Sequence[str], columns) -> list[str]:
     if isinstance(text_col, str):
         if text_col not in columns and "," in text_col:

@@ -65,9 +65,10 @@ def read_table(path: Path) -> pd.DataFrame:
         raise AnnalError(f"{path}: no such file")
     if fmt == "parquet":
         try:
-            return pd.read_parquet(path)
+            frame = pd.read_parquet(path)
         except Exception as exc:  # pyarrow raises many types; all mean "bad file"
             raise AnnalError(f"{path}: cannot read Parquet: {exc}") from exc
+        return _decode_binary_columns(path, frame)
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
@@ -76,6 +77,25 @@ def read_table(path: Path) -> pd.DataFrame:
     if fmt == "jsonl":
         return _parse_jsonl(path, text)
     return _parse_delimited(path, text, fmt)
+
+
+def _decode_binary_columns(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
+    """Parquet binary cells as text (UTF-8), as CSV and JSONL give it; never ``"b'...'"``."""
+    for col in frame.columns:
+        values = frame[col].to_numpy(dtype=object, copy=True)
+        binary = [i for i, v in enumerate(values) if isinstance(v, bytes | bytearray)]
+        if not binary:
+            continue
+        for i in binary:
+            try:
+                values[i] = bytes(values[i]).decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise AnnalError(
+                    f"{path}: column {col!r}, data row {i}: binary value that is not UTF-8 text "
+                    f"(byte 0x{bytes(values[i])[exc.start : exc.end].hex()} at offset {exc.start})"
+                ) from None
+        frame[col] = pd.Series(values, index=frame.index, dtype=object)
+    return frame
 
 
 def _parse_delimited(path: Path, text: str, fmt: str) -> pd.DataFrame:

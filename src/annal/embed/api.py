@@ -157,8 +157,42 @@ def embed_to_file(
         return write_chunked(
             out, n, encode=encode, key=key, chunk_rows=chunk_rows, dtype=dtype, progress=progress
         )
+    return texts_to_file(
+        ds.texts,
+        model,
+        out,
+        chunk_rows=chunk_rows,
+        dtype=dtype,
+        backend=backend,
+        address=address,
+        cache=cache,
+        progress=progress,
+    )
+
+
+def texts_to_file(
+    texts: Sequence[str],
+    model: str | None,
+    out: str | os.PathLike[str],
+    *,
+    chunk_rows: int = CHUNK_ROWS,
+    dtype: str = "float16",
+    backend: str = "local",
+    address: str | None = None,
+    cache: bool = True,
+    progress: bool = True,
+) -> Path:
+    """Encode ``texts`` with the encoder ``model`` names straight into the ``.npy`` file ``out``,
+    chunk by chunk, resumably (see :func:`embed_to_file`; ``model`` is an encoder spec).
+
+    Returns
+    -------
+    pathlib.Path
+        ``out``, one row per text.
+    """
     encoder = get_encoder(model, progress=False)
-    texts = [str(t) for t in ds.texts]
+    texts = [str(t) for t in texts]
+    n = len(texts)
     key = cache_key(encoder.name, texts)
     if not getattr(encoder, "row_independent", False):
         if backend == "ray":

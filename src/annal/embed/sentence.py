@@ -51,6 +51,41 @@ def _looks_like_path(model: str) -> bool:
     )
 
 
+def _hub_cache_folder(model: str) -> str | None:
+    """The folder of hub model ``model`` in the local Hugging Face cache, if it is there
+    (as sentence-transformers would name it: ``model`` or ``sentence-transformers/model``)."""
+    try:
+        from huggingface_hub import snapshot_download
+    except ImportError:  # pragma: no cover - comes with sentence-transformers
+        return None
+    names = [model] if "/" in model else [model, f"sentence-transformers/{model}"]
+    for repo in names:
+        try:
+            return snapshot_download(repo, local_files_only=True)
+        except Exception:  # noqa: BLE001 - not cached, or not even a valid hub name
+            continue
+    return None
+
+
+def _offline_reason() -> str | None:
+    """Why the hub cannot be reached now (offline variables, no route), or None."""
+    for var in _OFFLINE_VARS:
+        if os.environ.get(var, "").strip().lower() in ("1", "true", "yes", "on"):
+            return f"{var} is set"
+    import socket
+    from urllib.parse import urlsplit
+
+    from huggingface_hub import constants
+
+    url = urlsplit(constants.ENDPOINT)  # $HF_ENDPOINT, else https://huggingface.co
+    port = url.port or (443 if url.scheme == "https" else 80)
+    try:
+        socket.create_connection((url.hostname, port), timeout=3).close()
+    except OSError as exc:
+        return f"the hub at {constants.ENDPOINT} cannot be reached ({exc.strerror or exc})"
+    return None
+
+
 def _quiet_transformers() -> None:
     """Hide transformers' own tqdm bars (annal shows one rich bar instead)."""
     try:
@@ -113,7 +148,13 @@ class SentenceTransformerEncoder(Component):
 
     # -- resolution -------------------------------------------------------------
     def _resolve(self) -> tuple[str, str, bool]:
-        """(cache name, what to load, whether the network is allowed)."""
+        """(cache name, what to load, whether the network is allowed); worked out once."""
+        resolved = getattr(self, "_resolved", None)
+        if resolved is None:
+            resolved = self._resolved = self._resolve_now()
+        return resolved
+
+    def _resolve_now(self) -> tuple[str, str, bool]:
         model = str(self.model)
         if model.lower() in _BUNDLED_ALIASES:
             return f"sentence-transformers/{DEFAULT_MODEL}", str(bundled_model_path()), False
@@ -127,6 +168,17 @@ class SentenceTransformerEncoder(Component):
             return str(path.resolve()), str(path.resolve()), False
         if path.exists() or _looks_like_path(model):
             raise AnnalError(f"model path {model} does not exist or is not a model folder")
+        cached = _hub_cache_folder(model)
+        if cached is not None:
+            return model, cached, False
+        # Not on this machine: only the hub can have it. Fail now, not after the hub
+        # client's retries (~75 s offline), when the network is off or unreachable.
+        why = _offline_reason()
+        if why is not None:
+            raise AnnalError(
+                f"model {model!r} is not the bundled minilm, not a local folder and not in the "
+                f"Hugging Face cache, and {why}; check the name"
+            )
         return model, model, True
 
     @property

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -51,7 +52,9 @@ def _named(v: Any) -> Any:
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: a YAML value of the wrong type is refused, never coerced (`budget: true` is
+    # not 1, `rounds: 2.5` is not 2); extra: a misspelt key is refused, never dropped.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class DatasetConfig(_Strict):
@@ -87,8 +90,6 @@ class ProtocolConfig(_Strict):
     @field_validator("initial", "budget")
     @classmethod
     def _count_or_fraction(cls, v: int | float) -> int | float:
-        if isinstance(v, bool):
-            raise ValueError("must be a count (int >= 1) or a fraction of the pool in (0, 1)")
         if isinstance(v, float) and v.is_integer() and v >= 1:
             v = int(v)
         if isinstance(v, int) and v < 1:
@@ -420,12 +421,18 @@ def preset_summaries() -> dict[str, str]:
     return out
 
 
+# What pydantic puts in an error location besides keys and indexes: the branch of a union
+# or validator it tried ("int", "function-after[...]", "list[...]"). Matched whole, so a
+# user's key that merely starts like one ("intial", "float_col") is still shown.
+_BRANCH = re.compile(r"(int|float|str|bool|[a-z-]+\[.*\])")
+
+
 def _loc(loc: tuple[Any, ...]) -> str:
     out = ""
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif str(part).startswith(("function-", "list[", "int", "float")):
+        elif _BRANCH.fullmatch(str(part)):
             continue  # pydantic's union/validator branch names are noise for a user
         else:
             out += f".{part}" if out else str(part)
@@ -454,6 +461,8 @@ def parse_config(data: Any, *, source: str = "config") -> Config:
     except ValidationError as exc:
         err = exc.errors()[0]
         msg = str(err["msg"]).removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key (misspelt?)"
         raise AnnalError(f"{source}: {_loc(tuple(err['loc']))}: {msg}") from None
 
 
@@ -472,7 +481,16 @@ def load_config(source: str | Path) -> Config:
         if not path.is_file():
             known = ", ".join(PRESETS)
             raise AnnalError(f"config {source}: no such file, and not a preset ({known})")
-        text, label = path.read_text(encoding="utf-8"), f"config {path}"
+        label = f"config {path}"
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise AnnalError(f"{label}: cannot read: {exc.strerror or exc}") from None
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b"\n") + 1
+            raise AnnalError(f"{label}: line {line} is not UTF-8 text") from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:

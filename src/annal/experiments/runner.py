@@ -23,6 +23,7 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.text import Text
 
 from annal._io import check_output_dir, run_lock
 from annal.errors import AnnalError
@@ -274,6 +275,13 @@ def run_experiment(
     out = Path(out)
     check_output_dir(out, what="run directory")
     executor = make_backend(backend, jobs=jobs, address=address)
+    if executor.jobs < jobs:
+        console.print(
+            Text(
+                f"note: --jobs {jobs} is more than the {executor.jobs} cores here; "
+                f"running {executor.jobs} workers"
+            )
+        )
     check_components(config)
     cells = expand_grid(config)
     summary = RunSummary(out=out, total=len(cells))

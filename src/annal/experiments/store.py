@@ -17,6 +17,7 @@ Only the driver process writes; each round is committed as soon as it arrives, s
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
 from collections.abc import Iterator, Mapping
@@ -26,10 +27,11 @@ from typing import Any
 
 import pandas as pd
 
-from annal._io import atomic_write
+from annal._io import write_table
 from annal.errors import AnnalError
 
 STORE_NAME = "results.sqlite"
+_SQLITE_MAGIC = b"SQLite format 3\x00"
 
 #: Scalar round-record fields stored as their own columns, in order.
 #: Round fields that count something: integers in every frame and export.
@@ -119,24 +121,42 @@ class ResultsStore:
         The SQLite file (created with its tables when missing).
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
         self.path = Path(path)
+        self.readonly = readonly
         self._con: sqlite3.Connection | None = None
 
     # -- connection -------------------------------------------------------------------------
     @property
     def con(self) -> sqlite3.Connection:
-        """The open connection (opened, WAL mode, on first use)."""
+        """The open connection (opened, WAL mode, on first use).
+
+        Raises
+        ------
+        AnnalError
+            When the file is not a usable SQLite database (corrupt, locked, unwritable).
+        """
         if self._con is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            con = sqlite3.connect(self.path, timeout=30.0)
-            con.row_factory = sqlite3.Row
-            con.execute("PRAGMA journal_mode=WAL")
-            con.execute("PRAGMA synchronous=NORMAL")
-            con.executescript(_SCHEMA)
-            _add_missing_columns(con)
-            self._con = con
+            try:
+                self._con = self._open()
+            except sqlite3.Error as exc:
+                raise AnnalError(f"{self.path}: cannot open the results store: {exc}") from None
         return self._con
+
+    def _open(self) -> sqlite3.Connection:
+        if self.readonly:
+            # Never writes (no WAL switch, no schema, no upgrade), so a read-only file works.
+            con = sqlite3.connect(f"{self.path.absolute().as_uri()}?mode=ro", uri=True)
+            con.row_factory = sqlite3.Row
+            return con
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        con = sqlite3.connect(self.path, timeout=30.0)
+        con.row_factory = sqlite3.Row
+        con.execute("PRAGMA journal_mode=WAL")
+        con.execute("PRAGMA synchronous=NORMAL")
+        con.executescript(_SCHEMA)
+        _add_missing_columns(con)
+        return con
 
     def close(self) -> None:
         """Close the connection (a later call reopens it)."""
@@ -157,17 +177,43 @@ class ResultsStore:
 
     @classmethod
     def existing(cls, run_dir: str | Path) -> ResultsStore:
-        """The store of an existing run directory.
+        """The store of an existing run directory, checked before anything is written to it.
+
+        It is opened for writing (which upgrades a store of an older annal in place) when the
+        file and its folder are writable, else read-only.
 
         Raises
         ------
         AnnalError
-            When ``run_dir`` holds no ``results.sqlite``.
+            When ``run_dir`` holds no ``results.sqlite``, or one that is empty, not an SQLite
+            file, damaged, or not an annal results store.
         """
         path = Path(run_dir) / STORE_NAME
         if not path.is_file():
             raise AnnalError(f"{run_dir}: no {STORE_NAME} here; run `annal experiment run` first")
-        return cls(path)
+        try:
+            with open(path, "rb") as fh:
+                head = fh.read(len(_SQLITE_MAGIC))
+        except OSError as exc:
+            raise AnnalError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        if head != _SQLITE_MAGIC:
+            what = "an empty file" if not head else "not an SQLite file"
+            raise AnnalError(f"{path}: {what}, not an annal results store")
+        writable = os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK)
+        probe = cls(path, readonly=True)
+        try:
+            ok = probe.con.execute("PRAGMA quick_check").fetchone()[0]
+            tables = {r[0] for r in probe.con.execute("SELECT name FROM sqlite_master")}
+        except sqlite3.Error as exc:
+            raise AnnalError(f"{path}: damaged results store: {exc}") from None
+        finally:
+            probe.close()
+        if ok != "ok":
+            raise AnnalError(f"{path}: damaged results store: {ok}")
+        missing = {"meta", "runs", "rounds"} - tables
+        if missing:
+            raise AnnalError(f"{path}: not an annal results store (no {sorted(missing)[0]} table)")
+        return cls(path, readonly=not writable)
 
     @staticmethod
     def remove(run_dir: str | Path) -> None:
@@ -352,10 +398,4 @@ def export_rounds(run_dir: str | Path, fmt: str = "csv") -> Path:
                 None if v is None else json.dumps(_named(json.loads(v), classes.get(d)))
                 for v, d in zip(df[field], df["dataset"], strict=True)
             ]
-    out = Path(run_dir) / f"rounds.{fmt}"
-    with atomic_write(out) as fh:
-        if fmt == "csv":
-            df.to_csv(fh, index=False)
-        else:
-            df.to_parquet(fh, index=False)
-    return out
+    return write_table(df, Path(run_dir) / f"rounds.{fmt}")

@@ -23,7 +23,9 @@ def split_budget(weights: Sequence[float], budget: int) -> np.ndarray:
     """``budget`` split in proportion to ``weights`` (largest remainders), int64 (len(weights),)."""
     w = np.asarray(weights, dtype=np.float64)
     if len(w) == 0 or (w < 0).any() or w.sum() <= 0:
-        raise AnnalError(f"combined weights must be non-negative and not all zero, got {list(w)}")
+        raise AnnalError(
+            f"combined weights must be non-negative and not all zero, got {w.tolist()}"
+        )
     ideal = budget * w / w.sum()
     shares = np.floor(ideal).astype(np.int64)
     order = np.argsort(-(ideal - shares), kind="stable")
