@@ -34,7 +34,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 if str(BENCH_DIR) not in sys.path:
     sys.path.insert(0, str(BENCH_DIR))
 
-from common import append_csv  # noqa: E402
+from common import append_csv, best_of  # noqa: E402
 from selection import RESULTS_DIR, shared_datasets_root  # noqa: E402
 
 END_TO_END_CSV = RESULTS_DIR / "end_to_end.csv"
@@ -410,12 +410,7 @@ def cpu_seconds(fn, repeats: int = 1) -> float:
     CPU time rather than wall time: on a loaded machine a long call is preempted more often
     than a short one, which would skew their ratio (BLAS runs on one thread here).
     """
-    best = math.inf
-    for _ in range(repeats):
-        t0 = time.process_time()
-        fn()
-        best = min(best, time.process_time() - t0)
-    return best
+    return best_of(fn, repeats, clock=time.process_time)
 
 
 def _fit_seconds(name: str, X: np.ndarray, y: np.ndarray, n_classes: int, seed: int):
