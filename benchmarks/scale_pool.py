@@ -49,7 +49,7 @@ from selection import (  # noqa: E402
     shared_datasets_root,
 )
 
-DEFAULT_DIR = Path("/tmp/annal-scale")
+DEFAULT_DIR = Path("/work/runs/scale")
 TIME_CSV = RESULTS_DIR / "scale_pool_time.csv"
 QUALITY_CSV = RESULTS_DIR / "scale_pool_quality.csv"
 REPORT = BENCH_DIR.parent / "BENCHMARKS.md"
@@ -314,9 +314,11 @@ def run_quality(folder: Path, rounds: int, seeds: list[int], pools: list[str], t
         prev = pd.read_csv(QUALITY_CSV)
         done = set(zip(prev["task"], prev["pool"], prev["seed"], prev["rounds"], strict=True))
     all_tasks = quality_tasks(folder)
-    for task in tasks:
-        X, y, minority = all_tasks[task]
-        for seed in seeds:
+    # Seed-major: every task and pool gets seed 0 before any gets seed 1, so a run stopped
+    # early still compares every pool on the same seeds.
+    for seed in seeds:
+        for task in tasks:
+            X, y, minority = all_tasks[task]
             train, test = stratified_split(y, test_size=0.2, seed=seed)
             for pool in pools:
                 if (task, pool, seed, rounds) in done:
@@ -330,9 +332,9 @@ def run_quality(folder: Path, rounds: int, seeds: list[int], pools: list[str], t
                     pool=POOLS[pool],
                     stopping=(),
                 )
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 recs = loop.run(X[train], y[train], X[test], y[test], n_classes=int(y.max()) + 1)
-                wall = time.perf_counter() - t0
+                wall, cpu = time.perf_counter() - t0, time.process_time() - c0
                 lab = np.array([r.n_labelled for r in recs], dtype=float)
                 f1 = np.array([r.f1_macro for r in recs])
                 aulc = float(np.trapezoid(f1, lab) / (lab[-1] - lab[0]))
@@ -356,6 +358,7 @@ def run_quality(folder: Path, rounds: int, seeds: list[int], pools: list[str], t
                     "query_plus_pool_s": round(sum(r.query_s + r.pool_search_s for r in recs), 1),
                     "index_build_s": round(sum(r.pool_build_s for r in recs), 1),
                     "wall_s": round(wall, 1),
+                    "cpu_s": round(cpu, 1),
                     "load": load(),
                 }
                 append_csv(QUALITY_CSV, [row])
