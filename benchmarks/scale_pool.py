@@ -52,9 +52,12 @@ from selection import (  # noqa: E402
 DEFAULT_DIR = Path("/work/runs/scale")
 TIME_CSV = RESULTS_DIR / "scale_pool_time.csv"
 QUALITY_CSV = RESULTS_DIR / "scale_pool_quality.csv"
+PEERS_CSV = RESULTS_DIR / "scale_pool_peers.csv"
 REPORT = BENCH_DIR.parent / "BENCHMARKS.md"
-STRATEGIES = ("margin", "coreset", "distance", "cluster")
-INDEX = "faiss:hnsw?M=32"
+STRATEGIES = ("margin", "coreset", "distance?aggregate=min", "distance?aggregate=max", "cluster")
+#: The pools' index: IVF cells with float16 vectors (768 MB at 1M rows; float32 took 1.5 GB).
+INDEX = "faiss:ivf?nlist=1024&nprobe=8&storage=fp16"
+PEER_CAP_S = 120.0
 POOLS = {
     "full": "full",
     "seals": f"seals?k=100&index={INDEX}",
@@ -64,6 +67,14 @@ POOLS = {
 JITTER = 0.1  # norm of the noise added to a copied row before re-normalising
 CHUNK = 1 << 16
 BUDGET, LABELLED = 500, 5000
+
+
+def strategy(spec: str):
+    """The annal strategy a spec like ``distance?aggregate=min`` names."""
+    from annal.al import STRATEGIES, make_strategy
+
+    name, params = STRATEGIES.parse_spec(spec)
+    return make_strategy(name, **params)
 
 
 def load() -> str:
@@ -163,7 +174,7 @@ def time_one(
     folder: Path, n: int, pool_name: str, strategies: list[str], seed: int, index: str = INDEX
 ) -> list[dict]:
     """One measured round (module docstring) in this process; returns the CSV rows."""
-    from annal.al import PoolState, make_strategy
+    from annal.al import PoolState
     from annal.al.geometry import as_float32
     from annal.al.models import LabelledModel, make_classifier
     from annal.al.pools import make_pool
@@ -185,40 +196,44 @@ def time_one(
     new = rng.choice(np.flatnonzero(~labelled), size=BUDGET, replace=False)
     labelled[new] = True
     known[new] = y[new]
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     model = LabelledModel(make_classifier("sgd", seed), n_classes).fit(
         as_float32(X[labelled]), y[labelled]
     )
-    fit_s = time.perf_counter() - t0
+    fit_s, fit_cpu = time.perf_counter() - t0, time.process_time() - c0
     state = PoolState(X, ids, labelled, model=model, n_classes=n_classes, labels=known)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     sub, stats = pool.restrict(state, BUDGET, seed + 1)
-    pool_s = time.perf_counter() - t0
+    pool_s, pool_cpu = time.perf_counter() - t0, time.process_time() - c0
     unit_s = 0.0
     rows = []
-    for name in strategies:
+    for spec in strategies:
         fresh = PoolState(
             sub.X, sub.ids, sub.labelled, model=model, n_classes=n_classes, unit=sub._unit
         )
-        if pool_name == "full" and name != "margin" and sub._unit is None:
+        chosen = strategy(spec)
+        large = any(
+            getattr(chosen, f, lambda _s: False)(fresh) for f in ("uses_pivots", "uses_sample")
+        )
+        if pool_name == "full" and spec != "margin" and not large and sub._unit is None:
             t0 = time.perf_counter()  # the loop computes unit rows once per run, not per round
             sub._unit = fresh.unit
             unit_s = time.perf_counter() - t0
             fresh._unit = sub._unit
-        strategy = make_strategy(name)
-        t0 = time.perf_counter()
-        picked = strategy.select(fresh, BUDGET, seed=seed)
-        select_s = time.perf_counter() - t0
+        t0, c0 = time.perf_counter(), time.process_time()
+        picked = chosen.select(fresh, BUDGET, seed=seed)
+        select_s, select_cpu = time.perf_counter() - t0, time.process_time() - c0
         assert len(set(picked.tolist())) == BUDGET and not labelled[picked].any()
         rows.append(
             {
                 "n": n,
                 "pool": pool_name,
-                "strategy": name,
+                "strategy": spec,
                 "fit_s": round(fit_s, 3),
                 "pool_s": round(pool_s, 3),
                 "select_s": round(select_s, 3),
                 "round_s": round(fit_s + pool_s + select_s, 3),
+                "round_cpu_s": round(fit_cpu + pool_cpu + select_cpu, 3),
                 "pool_size": stats.size,
                 "cold_pool_s": round(cold_s, 2),
                 "unit_once_s": round(unit_s, 2),
@@ -226,9 +241,10 @@ def time_one(
                 "index_build_s": "" if build_s is None else round(build_s, 1),
                 "index_loaded": bool(built and built.loaded),
                 "index_mb": round(built.disk_bytes() / 2**20) if built else "",
+                "large_path": large,
                 "peak_rss_mb": round(peak_rss_mb()),
                 "load": load(),
-                "repr": repr(strategy),
+                "repr": repr(chosen),
             }
         )
         print(json.dumps(rows[-1]), flush=True)
@@ -247,12 +263,8 @@ def run_time(
     for n in sizes:
         for pool in pools:
             strats = strategies
-            if pool == "full" and n >= 1_000_000:
-                # coreset/cluster/min-max distance on the whole pool need float32 copies of it
-                # (unit rows + the unlabelled rows: 2 x 1.5 GB) beyond the 4 GiB RSS bound.
-                strats = [s for s in strategies if s in ("margin", "distance")]
             cmd = [sys.executable, __file__, "time-one", "--dir", str(folder), "--size", str(n)]
-            cmd += ["--pool", pool, "--strategies", ",".join(strats), "--seed", str(seed)]
+            cmd += ["--pool", pool, "--strategies", ";".join(strats), "--seed", str(seed)]
             cmd += ["--index", index]
             t0 = time.perf_counter()
             out = subprocess.run(cmd, capture_output=True, text=True)
@@ -262,6 +274,150 @@ def run_time(
             if rows:
                 append_csv(TIME_CSV, rows)
             print(f"{n:>9,} {pool:<9} {time.perf_counter() - t0:6.1f} s wall, rc {out.returncode}")
+
+
+# -- peers ---------------------------------------------------------------------------------------
+def _centroid_softmax():
+    """The class :class:`CentroidSoftmax` (scikit-learn imported on first use)."""
+    from sklearn.base import BaseEstimator, ClassifierMixin
+
+    class CentroidSoftmax(ClassifierMixin, BaseEstimator):
+        """The peers' classifier: softmax of 20 x cosine to each class's mean labelled row, for
+        any rows (small-text asks the whole pool, scikit-activeml only its sub-sample). Cheap,
+        so the peers are timed on their candidate pools and selection."""
+
+        def __init__(self, n_classes: int = 2) -> None:
+            self.n_classes = n_classes
+
+        def fit(self, X: np.ndarray, y: np.ndarray) -> CentroidSoftmax:
+            y = np.asarray(y).astype(np.int64)
+            C = np.zeros((self.n_classes, X.shape[1]), dtype=np.float32)
+            np.add.at(C, y, np.asarray(X, dtype=np.float32))
+            self.C = C / np.maximum(np.linalg.norm(C, axis=1, keepdims=True), 1e-12)
+            self.classes_ = np.arange(self.n_classes)
+            self.n_features_in_ = X.shape[1]
+            return self
+
+        def predict_proba(self, X: np.ndarray) -> np.ndarray:
+            out = np.empty((len(X), self.n_classes), dtype=np.float32)
+            for start in range(0, len(X), CHUNK):
+                z = 20.0 * (np.asarray(X[start : start + CHUNK], dtype=np.float32) @ self.C.T)
+                z -= z.max(axis=1, keepdims=True)
+                np.exp(z, out=z)
+                out[start : start + len(z)] = z / z.sum(axis=1, keepdims=True)
+            return out
+
+        def predict(self, X: np.ndarray) -> np.ndarray:
+            return self.predict_proba(X).argmax(axis=1)
+
+        # small-text protocol
+        @property
+        def num_classes(self) -> int:
+            return self.n_classes
+
+        def embed(self, dataset, pbar=None, **kw) -> np.ndarray:
+            return dataset
+
+    return CentroidSoftmax
+
+
+def peer_calls(X, y_lab, labelled, n_classes, seed):
+    """label -> a call returning the peer's batch (positions), margin inside every pool."""
+    import warnings
+
+    unl = np.setdiff1d(np.arange(len(X)), labelled)
+    CentroidSoftmax = _centroid_softmax()
+    clf = CentroidSoftmax(n_classes).fit(X[labelled], y_lab)
+    calls = {}
+    try:
+        from small_text.query_strategies import SEALS, AnchorSubsampling, BreakingTies
+
+        def small_text(make):
+            def run():
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    out = make().query(clf, X, unl, labelled, y_lab, n=BUDGET, pbar=None)
+                return np.asarray(out)
+
+            return run
+
+        calls["small-text SEALS(BreakingTies, k=100)"] = small_text(
+            lambda: SEALS(BreakingTies(), k=100)
+        )
+        calls["small-text AnchorSubsampling(BreakingTies, 10000, 10 anchors, k=50)"] = small_text(
+            lambda: AnchorSubsampling(BreakingTies(), subsample_size=10_000)
+        )
+    except ImportError as exc:
+        print(f"small-text not available: {exc}", file=sys.stderr)
+    try:
+        from skactiveml.classifier import SklearnClassifier
+        from skactiveml.pool import SubSamplingWrapper, UncertaintySampling
+
+        y = np.full(len(X), np.nan)
+        y[labelled] = y_lab
+        sk_clf = SklearnClassifier(CentroidSoftmax(n_classes), classes=np.arange(n_classes))
+        sk_clf.fit(X, y)
+
+        def skactiveml():
+            wrapper = SubSamplingWrapper(
+                UncertaintySampling(method="margin_sampling", random_state=seed),
+                max_candidates=10_000,
+                random_state=seed,
+            )
+            return np.asarray(wrapper.query(X, y, clf=sk_clf, fit_clf=False, batch_size=BUDGET))
+
+        calls["scikit-activeml SubSamplingWrapper(margin, 10000)"] = skactiveml
+    except ImportError as exc:
+        print(f"scikit-activeml not available: {exc}", file=sys.stderr)
+    return calls
+
+
+def time_peers(folder: Path, n: int, seed: int, cap_s: float) -> list[dict]:
+    """One query of every peer at pool size ``n`` with ``LABELLED`` labelled rows, each stopped
+    at ``cap_s`` (then reported as a lower bound); the peers build their own index inside it."""
+    from selection import capped, check_selection
+
+    X = np.load(folder / f"pool-{n}.npy", mmap_mode="r")
+    y = np.load(folder / f"pool-{n}.y.npy")
+    n_classes = int(max(y.max(), np.load(folder / "test.y.npy").max()) + 1)
+    rng = np.random.default_rng(seed)
+    labelled = np.sort(rng.choice(n, size=LABELLED, replace=False))
+    Xf = np.empty(X.shape, dtype=np.float32)  # the peers take float32 arrays in memory
+    for start in range(0, n, CHUNK):
+        block = np.asarray(X[start : start + CHUNK], dtype=np.float32)
+        Xf[start : start + CHUNK] = block / np.linalg.norm(block, axis=1, keepdims=True)
+    rows = []
+    for label, call in peer_calls(Xf, y[labelled], labelled, n_classes, seed).items():
+        c0 = time.process_time()
+        seconds = capped(
+            call, cap_s, lambda sel, who=label: check_selection(sel, labelled, BUDGET, who)
+        )
+        rows.append(
+            {
+                "n": n,
+                "peer": label,
+                "seconds": round(seconds, 2) if math.isfinite(seconds) else "",
+                "lower_bound": "" if math.isfinite(seconds) else cap_s,
+                "cpu_s": round(time.process_time() - c0, 1),
+                "peak_rss_mb": round(peak_rss_mb()),
+                "load": load(),
+            }
+        )
+        print(json.dumps(rows[-1]), flush=True)
+    return rows
+
+
+def run_peers(folder: Path, sizes: list[int], seed: int, cap_s: float) -> None:
+    """:func:`time_peers` per size, each in its own process; rows appended to the CSV."""
+    for n in sizes:
+        cmd = [sys.executable, __file__, "peers-one", "--dir", str(folder), "--size", str(n)]
+        cmd += ["--seed", str(seed), "--cap", str(cap_s)]
+        out = subprocess.run(cmd, capture_output=True, text=True)
+        rows = [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
+        if out.returncode != 0:
+            print(out.stderr[-3000:], file=sys.stderr)
+        if rows:
+            append_csv(PEERS_CSV, rows)
 
 
 # -- quality -----------------------------------------------------------------------------------
@@ -498,16 +654,23 @@ def main(argv: list[str] | None = None) -> int:
     tp = parser._subparsers._group_actions[0].choices  # noqa: SLF001
     tp["time"].add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     tp["time"].add_argument("--pools", default="full,seals,anchoral")
-    tp["time"].add_argument("--strategies", default=",".join(STRATEGIES))
+    tp["time"].add_argument("--strategies", default=";".join(STRATEGIES))
     tp["time-one"].add_argument("--size", type=int, required=True)
     tp["time-one"].add_argument("--pool", required=True)
-    tp["time-one"].add_argument("--strategies", default=",".join(STRATEGIES))
+    tp["time-one"].add_argument("--strategies", default=";".join(STRATEGIES))
     for name in ("time", "time-one"):
         tp[name].add_argument("--index", default=INDEX, help="ANN index of seals/anchoral")
     tp["quality"].add_argument("--rounds", type=int, default=20)
     tp["quality"].add_argument("--seeds", type=int, default=3)
     tp["quality"].add_argument("--pools", default="full,seals,anchoral,random")
     tp["quality"].add_argument("--tasks", default="union,minority 1%,minority 0.1%")
+    for name in ("peers", "peers-one"):
+        pp = sub.add_parser(name)
+        pp.add_argument("--dir", type=Path, default=DEFAULT_DIR)
+        pp.add_argument("--seed", type=int, default=0)
+        pp.add_argument("--cap", type=float, default=PEER_CAP_S)
+    tp["peers"].add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    tp["peers-one"].add_argument("--size", type=int, required=True)
     sub.add_parser("report")
     args = parser.parse_args(argv)
     if args.cmd == "build":
@@ -517,12 +680,16 @@ def main(argv: list[str] | None = None) -> int:
             args.dir,
             args.sizes,
             args.pools.split(","),
-            args.strategies.split(","),
+            args.strategies.split(";"),
             args.seed,
             args.index,
         )
     elif args.cmd == "time-one":
-        time_one(args.dir, args.size, args.pool, args.strategies.split(","), args.seed, args.index)
+        time_one(args.dir, args.size, args.pool, args.strategies.split(";"), args.seed, args.index)
+    elif args.cmd == "peers":
+        run_peers(args.dir, args.sizes, args.seed, args.cap)
+    elif args.cmd == "peers-one":
+        time_peers(args.dir, args.size, args.seed, args.cap)
     elif args.cmd == "quality":
         run_quality(
             args.dir,
