@@ -43,8 +43,10 @@ POOL_SPECS = [
     "seals?k=3&index=exact",
     "seals?k=4&index=faiss:flat",
     "seals?k=3&index=faiss:hnsw?M=8",
+    "seals?k=3&index=faiss:ivf?nlist=2&nprobe=2&storage=fp16",
     "anchoral?anchors=2&k=5&size=12&index=exact",
     "anchoral?anchors=3&k=4&size=30&index=hnswlib?M=8",
+    "anchoral?anchors=2&k=6&size=20&index=faiss:hnsw?M=8&storage=sq8",
 ]
 
 cases = st.fixed_dictionaries(
