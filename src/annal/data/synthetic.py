@@ -10,10 +10,12 @@ trivially separable. Everything derives from ``seed``.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from annal.data.clean import CleanConfig
 from annal.data.dataset import Dataset
+from annal.data.pipeline import build_dataset
 from annal.errors import AnnalError
 
 # Topic words, one line per class.
@@ -188,9 +190,7 @@ def demo(
     *,
     n_classes: int = 12,
     noise: float = 0.04,
-    clean: bool | CleanConfig = True,
-    label_policy: str = "single",
-    min_class_size: int = 2,
+    **steps: Any,
 ) -> Dataset:
     """The built-in demo dataset, deterministic from ``seed``.
 
@@ -203,22 +203,14 @@ def demo(
         2 to 12 topics.
     noise : float
         Label-noise fraction.
-    clean, label_policy, min_class_size
-        As in :func:`annal.data.load_dataset`.
+    **steps
+        How the pipeline treats the rows (:class:`annal.data.pipeline.PipelineSteps`), as in
+        :func:`annal.data.load_dataset`.
 
     Returns
     -------
     Dataset
         Named ``"demo"``, no folder; ids are the generated row numbers.
     """
-    from annal.data.load import build_dataset
-
     texts, labels = demo_table(seed, n, n_classes, noise)
-    return build_dataset(
-        texts,
-        labels,
-        name="demo",
-        label_policy=label_policy,
-        clean=clean,
-        min_class_size=min_class_size,
-    )
+    return build_dataset(texts, labels, name="demo", **steps)
