@@ -199,20 +199,21 @@ def run(
     from annal.al import (
         ActiveLearningLoop,
         RoundRecord,
-        make_classifier,
         make_strategy,
         stratified_split,
     )
     from annal.al.metrics import PER_CLASS_FIELDS, per_class_by_name
     from annal.al.pools import make_pool
     from annal.embed import embed_dataset
-    from annal.experiments.config import ClassifierConfig
+    from annal.experiments.config import ClassifierConfig, validated
 
     chosen = make_strategy(strategy, **parse_params(param))
     candidate_pool = make_pool(pool)
-    clf_params = parse_params(classifier_param, "--classifier-param")
-    make_classifier(classifier, seed, clf_params)  # a bad name or parameter fails before work
-    clf_label = str(ClassifierConfig(name=classifier, params=clf_params))
+    clf = validated(  # a bad name or parameter fails here, before any work
+        ClassifierConfig,
+        {"name": classifier, "params": parse_params(classifier_param, "--classifier-param")},
+        source="--classifier",
+    )
     ds = load_from_cli(
         source, data_root, no_clean, label_policy, text_col, label_col, min_class_size
     )
@@ -233,8 +234,8 @@ def run(
         )
     loop = ActiveLearningLoop(
         chosen,
-        classifier=classifier,
-        classifier_params=clf_params,
+        classifier=clf.name,
+        classifier_params=clf.params,
         init=init,
         initial=initial,
         budget=budget,
@@ -247,7 +248,7 @@ def run(
     )
     console.print(
         f"{ds.name}: pool {len(train)}, test {len(test)}, {ds.n_classes} classes, "
-        f"d={X.shape[1]}; {chosen!r} in {candidate_pool!r}, init {init}, classifier {clf_label}"
+        f"d={X.shape[1]}; {chosen!r} in {candidate_pool!r}, init {init}, classifier {clf}"
     )
     title = f"{strategy} on {ds.name} (seed {seed}; F1/P/R macro)"
     with RoundPrinter(title) as show:
@@ -276,7 +277,7 @@ def run(
                 strategy=strategy,
                 pool=pool,
                 init=init,
-                classifier=clf_label,
+                classifier=str(clf),
                 seed=seed,
                 n_selected=len(d["selected_ids"]),
                 **{f: json.dumps(per_class_by_name(d[f], ds.classes)) for f in PER_CLASS_FIELDS},

@@ -20,7 +20,7 @@ import hashlib
 import json
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import yaml
 from pydantic import (
@@ -33,15 +33,27 @@ from pydantic import (
     model_validator,
 )
 
-from annal.al.models import CLASSIFIERS
+from annal.al.classifiers import CLASSIFIERS
 from annal.al.registry import INITIALIZERS, STRATEGIES
 from annal.errors import AnnalError
+from annal.registry import Registry
+
+M = TypeVar("M", bound=BaseModel)
 
 #: A seed: what numpy's generators accept (0 <= seed < 2**32).
 Seed = Annotated[int, Field(ge=0, le=2**32 - 1)]
 
-STRATEGY_NAMES: tuple[str, ...] = tuple(STRATEGIES)
 INIT_NAMES: tuple[str, ...] = tuple(INITIALIZERS)
+
+
+def _registered(registry: Registry) -> Any:
+    """A field validator: the value must be a name in ``registry`` (the error lists them)."""
+
+    def check(cls: type, v: str) -> str:
+        registry[v]  # raises AnnalError (a ValueError): unknown ..., valid: ...
+        return v
+
+    return classmethod(check)
 
 
 def _named(v: Any) -> Any:
@@ -159,12 +171,7 @@ class StrategyConfig(_Strict):
             data.pop("pool", None)
         return data
 
-    @field_validator("name")
-    @classmethod
-    def _known(cls, v: str) -> str:
-        if v not in STRATEGY_NAMES:
-            raise ValueError(f"unknown strategy {v!r}; known: {', '.join(STRATEGY_NAMES)}")
-        return v
+    _known = field_validator("name")(_registered(STRATEGIES))
 
     @property
     def key(self) -> str:
@@ -177,19 +184,21 @@ class StrategyConfig(_Strict):
 class ClassifierConfig(_Strict):
     """The classifier fitted every round: a name and its parameters.
 
-    YAML: ``classifier: sgd`` or ``classifier: {name: sgd, params: {epochs: 5}}``; the
-    parameters are checked when the run starts (:func:`annal.al.make_classifier`).
+    YAML: ``classifier: sgd`` or ``classifier: {name: sgd, params: {epochs: 5}}``; ``annal al
+    run --classifier sgd --classifier-param epochs=5``. The name and the parameters are checked
+    here, by :data:`annal.al.classifiers.CLASSIFIERS` (the classifier's annotations), before
+    any work; the parameters are kept as given.
     """
 
     name: str = "sgd"
     params: dict[str, Any] = Field(default_factory=dict)
 
-    @field_validator("name")
-    @classmethod
-    def _known(cls, v: str) -> str:
-        if v not in CLASSIFIERS:
-            raise ValueError(f"unknown classifier {v!r}; known: {', '.join(CLASSIFIERS)}")
-        return v
+    _known = field_validator("name")(_registered(CLASSIFIERS))
+
+    @model_validator(mode="after")
+    def _buildable(self) -> ClassifierConfig:
+        CLASSIFIERS.build(self.name, self.params)  # an AnnalError names the bad parameter
+        return self
 
     def __str__(self) -> str:
         """``sgd`` or ``sgd epochs=5``: how results and reports name it."""
@@ -439,6 +448,23 @@ def _loc(loc: tuple[Any, ...]) -> str:
     return out or "(top level)"
 
 
+def validated(model: type[M], data: Any, *, source: str) -> M:
+    """``data`` validated as ``model`` (any config type), or one :class:`AnnalError` line.
+
+    The line names ``source``, then the first bad key (when the error has one) and what is
+    wrong with it, e.g. ``config c.yaml: protocol.budget: a count must be >= 1``.
+    """
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key (misspelt?)"
+        where = _loc(tuple(err["loc"])) if err["loc"] or model is Config else ""
+        raise AnnalError(f"{source}: {where}: {msg}" if where else f"{source}: {msg}") from None
+
+
 def parse_config(data: Any, *, source: str = "config") -> Config:
     """Validate a config mapping.
 
@@ -456,14 +482,7 @@ def parse_config(data: Any, *, source: str = "config") -> Config:
     """
     if not isinstance(data, dict):
         raise AnnalError(f"{source}: expected a mapping of keys at the top level")
-    try:
-        return Config.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        msg = str(err["msg"]).removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = "unknown key (misspelt?)"
-        raise AnnalError(f"{source}: {_loc(tuple(err['loc']))}: {msg}") from None
+    return validated(Config, data, source=source)
 
 
 def load_config(source: str | Path) -> Config:

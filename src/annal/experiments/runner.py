@@ -148,24 +148,21 @@ def open_store(out: Path, config: Config, *, force: bool = False) -> ResultsStor
 
 
 def check_components(config: Config) -> None:
-    """Build every strategy and the classifier once, so a bad parameter fails before any work.
+    """Build every strategy once, so a bad parameter fails before any work (the classifier
+    was built when the config was validated).
 
     Raises
     ------
     AnnalError
-        Naming the strategy (by its key) or the classifier.
+        Naming the strategy (by its key).
     """
-    from annal.al import make_classifier, make_strategy
+    from annal.al import make_strategy
 
     for key, strat in config.strategies().items():
         try:
             make_strategy(strat.name, **strat.params)
         except (AnnalError, TypeError, ValueError) as exc:
             raise AnnalError(f"config: strategy {key!r}: {exc}") from None
-    try:
-        make_classifier(config.classifier.name, 0, config.classifier.params)
-    except AnnalError as exc:
-        raise AnnalError(f"config: classifier: {exc}") from None
 
 
 def _task_fields(config: Config, cell: Cell, prep: PreparedDataset, versions: dict) -> dict:
