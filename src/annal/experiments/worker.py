@@ -84,16 +84,27 @@ class CellTask:
     sequential: bool = False
 
 
+def write_arrays(folder: str | os.PathLike, arrays: dict[str, np.ndarray]) -> str:
+    """Write each array to ``folder/<name>.npy`` (the local backend's way to ship a dataset
+    once); :func:`load_arrays` memory-maps them back. Returns the folder."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=False)
+    for name, array in arrays.items():
+        np.save(folder / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
+    return str(folder)
+
+
 def load_arrays(data: dict[str, Any] | str | os.PathLike) -> dict[str, np.ndarray]:
     """The dataset arrays ``X`` (float32, (n, d)), ``y`` and ``ids`` (int64, (n,)).
 
-    ``data`` is either the dict itself (Ray passes it by object reference) or the path of an
-    ``.npz`` file written by the driver (the local backend), memory-mapped when possible.
+    ``data`` is either the dict itself (Ray passes it by object reference) or the folder
+    written by :func:`write_arrays` (the local backend): each ``.npy`` is memory-mapped
+    read-only (:class:`numpy.memmap`), so workers share the pages and read only the rows
+    they index.
     """
     if isinstance(data, dict):
         return data
-    with np.load(Path(data)) as z:
-        return {k: z[k] for k in z.files}
+    return {f.stem: np.load(f, mmap_mode="r") for f in sorted(Path(data).glob("*.npy"))}
 
 
 def execute_cell(task: CellTask, data: dict[str, Any] | str, sink: Sink) -> str:
