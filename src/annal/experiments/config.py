@@ -18,27 +18,24 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    ValidationError,
     field_validator,
     model_serializer,
     model_validator,
 )
 
 from annal.al.classifiers import CLASSIFIERS
+from annal.al.protocol import RunProtocol
 from annal.al.registry import INITIALIZERS, STRATEGIES
-from annal.errors import AnnalError
+from annal.errors import AnnalError, validated
 from annal.registry import Registry
-
-M = TypeVar("M", bound=BaseModel)
 
 #: A seed: what numpy's generators accept (0 <= seed < 2**32).
 Seed = Annotated[int, Field(ge=0, le=2**32 - 1)]
@@ -92,45 +89,8 @@ class DatasetConfig(_Strict):
         return stem
 
 
-class ProtocolConfig(_Strict):
-    """The AL protocol. ``initial`` and ``budget`` are counts (int >= 1) or pool fractions."""
-
-    initial: int | float = 250
-    budget: int | float = 500
-    rounds: int = Field(default=20, ge=1)
-
-    @field_validator("initial", "budget")
-    @classmethod
-    def _count_or_fraction(cls, v: int | float) -> int | float:
-        if isinstance(v, float) and v.is_integer() and v >= 1:
-            v = int(v)
-        if isinstance(v, int) and v < 1:
-            raise ValueError("a count must be >= 1")
-        if isinstance(v, float) and not 0 < v < 1:
-            raise ValueError("a fraction of the pool must lie in (0, 1)")
-        return v
-
-    def resolve(self, n_pool: int) -> tuple[int, int, int]:
-        """The absolute ``(initial, budget, rounds)`` for a pool of ``n_pool`` texts.
-
-        Raises
-        ------
-        AnnalError
-            When the initial set plus ``rounds`` budgets does not fit in the pool.
-        """
-        initial = self._count(self.initial, n_pool)
-        budget = self._count(self.budget, n_pool)
-        need = initial + budget * self.rounds
-        if need > n_pool:
-            raise AnnalError(
-                f"protocol: initial {initial} + {self.rounds} rounds x budget {budget} = {need} "
-                f"exceeds the pool of {n_pool} texts; lower them or give fractions of the pool"
-            )
-        return initial, budget, self.rounds
-
-    @staticmethod
-    def _count(v: int | float, n_pool: int) -> int:
-        return int(v) if isinstance(v, int) else max(1, int(round(v * n_pool)))
+#: The protocol block of a config: the one protocol type of the loop and the CLI.
+ProtocolConfig = RunProtocol
 
 
 class StrategyConfig(_Strict):
@@ -232,7 +192,7 @@ class Config(_Strict):
     encoder: str | None = None
     test_size: float = Field(default=0.2, gt=0, lt=1)
     seeds: list[Seed] = Field(default_factory=lambda: [0, 1, 2], min_length=1)
-    protocol: ProtocolConfig = Field(default_factory=ProtocolConfig)
+    protocol: RunProtocol = Field(default_factory=RunProtocol)
     classifier: ClassifierConfig = Field(default_factory=ClassifierConfig)
     warm_start: bool = False
     #: Sequential mode of the loop: strategies that use the labels of rows picked earlier in
@@ -430,41 +390,6 @@ def preset_summaries() -> dict[str, str]:
     return out
 
 
-# What pydantic puts in an error location besides keys and indexes: the branch of a union
-# or validator it tried ("int", "function-after[...]", "list[...]"). Matched whole, so a
-# user's key that merely starts like one ("intial", "float_col") is still shown.
-_BRANCH = re.compile(r"(int|float|str|bool|[a-z-]+\[.*\])")
-
-
-def _loc(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif _BRANCH.fullmatch(str(part)):
-            continue  # pydantic's union/validator branch names are noise for a user
-        else:
-            out += f".{part}" if out else str(part)
-    return out or "(top level)"
-
-
-def validated(model: type[M], data: Any, *, source: str) -> M:
-    """``data`` validated as ``model`` (any config type), or one :class:`AnnalError` line.
-
-    The line names ``source``, then the first bad key (when the error has one) and what is
-    wrong with it, e.g. ``config c.yaml: protocol.budget: a count must be >= 1``.
-    """
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        msg = str(err["msg"]).removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = "unknown key (misspelt?)"
-        where = _loc(tuple(err["loc"])) if err["loc"] or model is Config else ""
-        raise AnnalError(f"{source}: {where}: {msg}" if where else f"{source}: {msg}") from None
-
-
 def parse_config(data: Any, *, source: str = "config") -> Config:
     """Validate a config mapping.
 
@@ -482,7 +407,7 @@ def parse_config(data: Any, *, source: str = "config") -> Config:
     """
     if not isinstance(data, dict):
         raise AnnalError(f"{source}: expected a mapping of keys at the top level")
-    return validated(Config, data, source=source)
+    return validated(Config, data, source=source, top_level=True)
 
 
 def load_config(source: str | Path) -> Config:
