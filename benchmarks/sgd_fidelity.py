@@ -38,7 +38,7 @@ CLASSIFIERS = ("sgd", "sgd-sklearn")
 
 def fidelity_config(root: Path, classifier: str, seeds: int = 3):
     """The grid for one classifier: every shared dataset, random and margin, paper fractions."""
-    from annal.data.load import dataset_names
+    from annal.data.sources import dataset_names
     from annal.experiments import parse_config
 
     return parse_config(
@@ -122,7 +122,7 @@ def final_fits(root: Path, seeds: int = 3) -> tuple[pd.DataFrame, dict[str, floa
     from annal.al import LabelledModel, make_classifier, stratified_split
     from annal.al.metrics import evaluate_predictions
     from annal.data import load_dataset
-    from annal.data.load import dataset_names
+    from annal.data.sources import dataset_names
     from annal.embed import embed_dataset
     from end_to_end import cpu_seconds
 

@@ -1,5 +1,5 @@
-"""One test per PITFALLS.md item that concerns active learning (1-5): each would have failed on
-the paper's public code."""
+"""One test per docs/pitfalls.md item that concerns active learning (#1-#5): each would have
+failed on the paper's public code."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Label parsing (PITFALLS #7) and the multi-label policies."""
+"""Label parsing (docs/pitfalls.md #7) and the multi-label policies."""
 
 from __future__ import annotations
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import warnings
 
 import numpy as np
@@ -11,7 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from annal.data import build_dataset, load_dataset
+from annal.data import CleanConfig, build_dataset, load_dataset
+from annal.data.synthetic import TOPICS, demo_table
 from annal.errors import AnnalError
 
 ROWS = [
@@ -122,6 +124,27 @@ def test_dataset_folder_and_data_root(tmp_path, monkeypatch):
 def test_demo_is_a_name():
     ds = load_dataset("demo", clean=False)
     assert ds.name == "demo" and ds.n_classes >= 10 and ds.folder is None
+
+
+def test_demo_honours_label_sep():
+    # "demo" used to drop label_sep (and dedupe) on the way to the generator.
+    split = load_dataset("demo", label_sep="o")  # "sports" -> ("sp", "rts"): multi-label
+    assert split.report.multi_label > 0
+    assert "sports" not in split.classes
+    assert load_dataset("demo", label_sep=None).report.multi_label == 0
+
+
+def test_demo_honours_dedupe():
+    # Keep only the topic nouns, so many demo texts clean to the same words.
+    texts, _ = demo_table()
+    nouns = {w for words in TOPICS.values() for w in words}
+    others = {w.lower() for t in texts for w in re.findall(r"\w+", t)} - nouns
+    clean = CleanConfig(stopword_list=frozenset(others))
+    deduped = load_dataset("demo", clean=clean)
+    assert deduped.report.duplicates + deduped.report.conflicting > 0
+    kept_all = load_dataset("demo", clean=clean, dedupe=False)
+    assert kept_all.report.duplicates == kept_all.report.conflicting == 0
+    assert len(kept_all.ids) > len(deduped.ids)
 
 
 def test_drop_pipeline_counts_everything_and_keeps_row_ids(tmp_path):

@@ -97,8 +97,8 @@ def test_ann_bench_plots_render_in_the_browser(browser, tmp_path):
     $ANNAL_SCREENSHOT_ANNBENCH, an ann-bench --out folder), opened in the browser."""
     import numpy as np
 
-    from annal.bench import run_ann_bench, write_results
-    from annal.bench.output import PLOTS
+    from annal.annbench import run_ann_bench, write_results
+    from annal.annbench.output import PLOTS
 
     folder = os.environ.get("ANNAL_SCREENSHOT_ANNBENCH")
     if folder is None:

@@ -1,9 +1,9 @@
 """The active-learning loop, its round records and the oracle protocol.
 
-Each round fits a FRESH classifier on the labelled set (PITFALLS 5; warm start only when asked),
-evaluates it on the held-out test set, records the round, asks the strategy for the next batch
-and the oracle for its labels. All randomness of round ``r`` derives from ``(seed, r)``, so a run
-resumed from stored records continues exactly as an uninterrupted one would.
+Each round fits a FRESH classifier on the labelled set (docs/pitfalls.md #5; warm start only when
+asked), evaluates it on the held-out test set, records the round, asks the strategy for the next
+batch and the oracle for its labels. All randomness of round ``r`` derives from ``(seed, r)``, so a
+run resumed from stored records continues exactly as an uninterrupted one would.
 
 Five lines of Python::
 

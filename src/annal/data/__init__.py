@@ -16,7 +16,9 @@ from annal.data.info import (
     plot_label_distribution,
 )
 from annal.data.labels import apply_policy, parse_label
-from annal.data.load import build_dataset, load_dataset, resolve_source, shared_datasets_root
+from annal.data.load import load_dataset
+from annal.data.pipeline import build_dataset
+from annal.data.sources import resolve_source, shared_datasets_root
 from annal.data.synthetic import demo
 
 __all__ = [

@@ -12,8 +12,9 @@ from scipy.stats import entropy
 
 from annal._io import atomic_write
 from annal.data.dataset import Dataset
-from annal.data.load import data_root as resolve_data_root
-from annal.data.load import dataset_names, load_dataset
+from annal.data.load import load_dataset
+from annal.data.sources import data_root as resolve_data_root
+from annal.data.sources import dataset_names
 from annal.errors import AnnalError
 
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from annal.data.clean import CleanConfig
 from annal.data.dataset import Dataset
+from annal.data.pipeline import build_dataset
 from annal.errors import AnnalError
 
 # Topic words, one line per class.
@@ -191,6 +192,8 @@ def demo(
     clean: bool | CleanConfig = True,
     label_policy: str = "single",
     min_class_size: int = 2,
+    dedupe: bool = True,
+    label_sep: str | None = "auto",
 ) -> Dataset:
     """The built-in demo dataset, deterministic from ``seed``.
 
@@ -203,7 +206,7 @@ def demo(
         2 to 12 topics.
     noise : float
         Label-noise fraction.
-    clean, label_policy, min_class_size
+    clean, label_policy, min_class_size, dedupe, label_sep
         As in :func:`annal.data.load_dataset`.
 
     Returns
@@ -211,8 +214,6 @@ def demo(
     Dataset
         Named ``"demo"``, no folder; ids are the generated row numbers.
     """
-    from annal.data.load import build_dataset
-
     texts, labels = demo_table(seed, n, n_classes, noise)
     return build_dataset(
         texts,
@@ -221,4 +222,6 @@ def demo(
         label_policy=label_policy,
         clean=clean,
         min_class_size=min_class_size,
+        dedupe=dedupe,
+        label_sep=label_sep,
     )

@@ -103,7 +103,7 @@ def embed_folder(
         ``source`` is not a dataset folder; ``model`` names a ``.npy`` file; the folder already
         holds a file of that name with another row count (its data changed: remove the file).
     """
-    from annal.data.load import source_texts
+    from annal.data.sources import source_texts
 
     if model is not None and str(model).lower().endswith(".npy"):
         raise AnnalError(f"--model {model}: a .npy file is already embeddings; name an encoder")

@@ -42,8 +42,8 @@ def paper_config(
         No data root, no datasets under it, an unknown name in ``datasets`` or ``encoder``,
         or ``mpnet`` without its extra.
     """
-    from annal.data.load import data_root as resolve_root
-    from annal.data.load import dataset_names
+    from annal.data.sources import data_root as resolve_root
+    from annal.data.sources import dataset_names
     from annal.embed.mpnet import mpnet_available, piece_paths
 
     root = resolve_root(data_root)

@@ -74,8 +74,8 @@ def top_k(scores: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
     One ``argpartition`` finds the ``k`` highest; only the rows tied with the ``k``-th score
     (the boundary group, usually one row) are drawn at random, and the chosen rows are sorted
     by score with random keys breaking ties. Every tie-break is uniform, as a random
-    permutation of all ``n`` rows would give, without paying for one (PITFALLS: a fixed order
-    would favour low row numbers).
+    permutation of all ``n`` rows would give, without paying for one (docs/pitfalls.md #9: a
+    fixed order would favour low row numbers).
 
     Parameters
     ----------

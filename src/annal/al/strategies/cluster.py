@@ -13,7 +13,7 @@ each while the budget lasts. Inside a cluster three picks share its quota equall
 * ``uncertain`` - least confident (``cluster``) or smallest margin (``cluster-margin``).
 
 A row chosen by two picks counts once and the later pick takes its next-best row instead, so
-the batch is exactly the budget (PITFALLS 4).
+the batch is exactly the budget (docs/pitfalls.md #4).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Distance sampling (paper section 2.3.1): the unlabelled rows farthest from the labelled set.
 
-Each UNLABELLED row is scored by its mean, min or max distance to the LABELLED rows (PITFALLS 3:
-never to the pool, never to its own neighbours) and the highest scores are taken. With an exact
+Each UNLABELLED row is scored by its mean, min or max distance to the LABELLED rows
+(docs/pitfalls.md #3: never to the pool, never to its own neighbours) and the highest scores are taken. With an exact
 spec (``exact`` or ``faiss:flat``) the scores are computed with BLAS algebra
 (:func:`annal.al.geometry.aggregate_distance`: the mean is one matrix-vector product); any other
 spec from :mod:`annal.index` (e.g. the paper's ``faiss:lsh?nbits=16``) builds an index of the

@@ -1,8 +1,8 @@
 """Uncertainty sampling: least-confident, margin and entropy, ranked over the unlabelled pool.
 
 Each scores the classifier's probabilities on the UNLABELLED rows only (never the whole pool:
-PITFALLS 2) and takes the most uncertain: largest ``1 - max p``, smallest gap between the two
-largest ``p``, HIGHEST entropy (PITFALLS 1; ``0 log 0`` is taken as 0).
+docs/pitfalls.md #2) and takes the most uncertain: largest ``1 - max p``, smallest gap between
+the two largest ``p``, HIGHEST entropy (docs/pitfalls.md #1; ``0 log 0`` is taken as 0).
 """
 
 from __future__ import annotations

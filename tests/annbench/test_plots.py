@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from annal.bench.output import overlap_groups, pareto_figure, recall_figure, times_figure
-from annal.bench.run import DEFAULT_KS
+from annal.annbench.output import overlap_groups, pareto_figure, recall_figure, times_figure
+from annal.annbench.run import DEFAULT_KS
 
 SPECS = {
     "exact?threads=1": (1.0, 0.012, 0.020),

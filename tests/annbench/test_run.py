@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from annal.bench import (
+from annal.annbench import (
     DEFAULT_KS,
     expand_threads,
     paper_preset,

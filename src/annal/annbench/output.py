@@ -1,8 +1,10 @@
 """Writing a benchmark run: ``results.csv``, ``results.json`` and three plots.
 
-- ``results.csv``: one row per (index, k) with ``index`` (spec string), ``k``, ``recall``,
-  ``build_s``, ``query_s``, ``qps``, ``threads``, ``memory_bytes`` and more.
-- ``results.json``: ``{"settings", "machine", "results"}`` (the same rows).
+- ``results.csv``: one row per (index, k) with ``index`` (spec string), ``build`` (the spec
+  built), ``query`` (its query setting), ``k``, ``recall``, ``build_s``, ``query_s``, ``qps``,
+  ``threads``, ``memory_bytes`` and more.
+- ``results.json``: ``{"settings", "machine", "builds", "results"}`` (the same rows; one
+  ``builds`` entry per index built, with its build seconds).
 - ``recall_at_k.png``: recall@k per index (paper Figure 2).
 - ``times.png``: build and query seconds per index (paper Figure 3).
 - ``recall_vs_qps.png``: recall@k_ref against queries per second with the Pareto front
@@ -19,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from annal._io import atomic_write, atomic_write_bytes
-from annal.bench.run import BenchResult
+from annal.annbench.run import BenchResult
 
 CSV_NAME, JSON_NAME = "results.csv", "results.json"
 PLOTS = ("recall_at_k.png", "times.png", "recall_vs_qps.png")
@@ -39,7 +41,12 @@ def write_results(result: BenchResult, out_dir: str | Path) -> dict[str, Path]:
     paths = {"csv": out / CSV_NAME, "json": out / JSON_NAME}
     with atomic_write(paths["csv"]) as fh:
         frame.to_csv(fh, index=False)
-    payload = {"settings": result.settings, "machine": result.machine, "results": result.rows}
+    payload = {
+        "settings": result.settings,
+        "machine": result.machine,
+        "builds": result.builds,
+        "results": result.rows,
+    }
     atomic_write_bytes(paths["json"], json.dumps(payload, indent=2, default=_jsonable).encode())
     for name, path in plot_results(result, out).items():
         paths[name] = path

@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from annal.bench import recall_at_k, true_kth_distances
+from annal.annbench import recall_at_k, true_kth_distances
 from annal.index import make_index, normalize_rows
 
 
