@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from annal.al import RoundRecord
+from annal.al import ActiveLearningLoop, RoundRecord
 from annal.experiments import worker
 from annal.experiments.worker import CellTask, execute_cell, load_arrays, write_arrays
 
@@ -44,16 +44,7 @@ def test_the_worker_memory_maps_shipped_arrays_and_gets_the_same_rounds(tmp_path
     monkeypatch.setattr(worker, "load_arrays", spy)
     task = CellTask(
         cell="toy/margin/random/0",
-        strategy="margin",
-        params={},
-        init="random",
-        classifier="sgd",
-        classifier_params={},
-        seed=0,
-        initial=20,
-        budget=10,
-        rounds=2,
-        warm_start=False,
+        loop=ActiveLearningLoop("margin", initial=20, budget=10, rounds=2, seed=0),
         train_pos=np.arange(0, 240, dtype=np.int64),
         test_pos=np.arange(240, 300, dtype=np.int64),
         initial_ids=np.arange(1000, 1020, dtype=np.int64),

@@ -445,15 +445,13 @@ class ActiveLearningLoop:
             query_s = 0.0
             stats = PoolStats(0)
             if r < rounds:
-                state = PoolState(
+                state = PoolState.from_labels(
                     X,
                     ids,
-                    labelled,
-                    model=model,
-                    n_classes=n_classes,
+                    y_known,
+                    model,
                     round=r,
                     unit=unit,
-                    labels=y_known,
                     oracle=ask_once if self.sequential else None,
                 )
                 sub, stats = pool.restrict(
@@ -511,13 +509,33 @@ class ActiveLearningLoop:
         round: int,
         previous: LabelledModel | None,
     ) -> tuple[LabelledModel, float]:
-        estimator = make_classifier(
+        return fit_round(
             self.classifier,
-            derive_seed(self.seed, round, _STREAM_CLASSIFIER),
-            self.classifier_params,
+            as_float32(X[labelled]),
+            y_known[labelled],
+            n_classes,
+            seed=self.seed,
+            round=round,
+            params=self.classifier_params,
+            init=previous if self.warm_start else None,
         )
-        t0 = time.perf_counter()
-        model = LabelledModel(estimator, n_classes).fit(
-            as_float32(X[labelled]), y_known[labelled], init=previous if self.warm_start else None
-        )
-        return model, time.perf_counter() - t0
+
+
+def fit_round(
+    classifier: str | BaseEstimator,
+    X: np.ndarray,
+    y: np.ndarray,
+    n_classes: int,
+    *,
+    seed: int,
+    round: int,
+    params: dict | None = None,
+    init: LabelledModel | None = None,
+) -> tuple[LabelledModel, float]:
+    """A fresh classifier fitted on a round's labelled rows ``X``, ``y``, and the seconds the
+    fit took; its randomness is the round's classifier stream of ``seed`` (the loop's and the
+    labelling app's rounds fit alike). ``init`` warm-starts from a previous model."""
+    estimator = make_classifier(classifier, derive_seed(seed, round, _STREAM_CLASSIFIER), params)
+    t0 = time.perf_counter()
+    model = LabelledModel(estimator, n_classes).fit(X, y, init=init)
+    return model, time.perf_counter() - t0

@@ -78,6 +78,11 @@ class DatasetConfig(_Strict):
     dedupe: bool = True
     min_class_size: int = Field(default=2, ge=1)
 
+    def load_options(self) -> dict[str, Any]:
+        """The keyword options of :func:`annal.data.load_dataset` this entry sets (every key
+        but ``name`` and ``label``)."""
+        return self.model_dump(exclude={"name", "label"})
+
     @property
     def key(self) -> str:
         """The dataset's name in results: ``label``, else the folder/file stem, else ``name``."""

@@ -85,16 +85,7 @@ def load_embedded(dc: DatasetConfig, config: Config, *, progress: bool = True):
     from annal.embed import embed_dataset
     from annal.embed.api import embedding_label
 
-    ds = load_dataset(
-        dc.name,
-        data_root=config.data_root,
-        text_col=dc.text_col,
-        label_col=dc.label_col,
-        label_policy=dc.label_policy,
-        clean=dc.clean,
-        min_class_size=dc.min_class_size,
-        dedupe=dc.dedupe,
-    )
+    ds = load_dataset(dc.name, data_root=config.data_root, **dc.load_options())
     X = np.ascontiguousarray(embed_dataset(ds, config.encoder, progress=progress), dtype=np.float32)
     return ds, X, embedding_label(ds, config.encoder)
 

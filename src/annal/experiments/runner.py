@@ -26,6 +26,7 @@ from rich.progress import (
 from rich.text import Text
 
 from annal._io import check_output_dir, run_lock
+from annal.al import ActiveLearningLoop, make_strategy
 from annal.errors import AnnalError
 from annal.experiments.backends import make_backend
 from annal.experiments.config import Config
@@ -156,8 +157,6 @@ def check_components(config: Config) -> None:
     AnnalError
         Naming the strategy (by its key).
     """
-    from annal.al import make_strategy
-
     for key, strat in config.strategies().items():
         try:
             make_strategy(strat.name, **strat.params)
@@ -365,26 +364,28 @@ def _execute(
         seen[cell.key] = len(stored)
         strat = config.strategies()[cell.strategy]
         train_pos, test_pos = prep.splits[cell.seed]
-        task = CellTask(
-            cell=cell.key,
-            strategy=strat.name,
-            params=dict(strat.params),
-            init=cell.init,
+        loop = ActiveLearningLoop(
+            make_strategy(strat.name, **strat.params),
             classifier=config.classifier.name,
             classifier_params=dict(config.classifier.params),
-            seed=cell.seed,
+            init=cell.init,
             initial=initial,
             budget=budget,
             rounds=rounds,
+            seed=cell.seed,
             warm_start=config.warm_start,
+            pool=strat.pool,
             sequential=config.sequential,
+        )
+        task = CellTask(
+            cell=cell.key,
+            loop=loop,
             train_pos=train_pos,
             test_pos=test_pos,
             initial_ids=prep.initial_ids[(cell.seed, cell.init)],
             n_classes=len(prep.classes),
             resume=stored,
             threads=executor.threads,
-            pool=strat.pool,
         )
         tasks.append((task, cell.dataset))
     n_rounds = sum(max(0, expected[k] - seen[k]) for k in expected)
