@@ -1,10 +1,12 @@
-"""What every benchmark script shares: best-of-N timing and appending rows to a CSV file."""
+"""What every benchmark script shares: best-of-N timing, the CPU time of a process tree, and
+appending rows to a CSV file."""
 
 from __future__ import annotations
 
 import csv
 import io
 import math
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -36,3 +38,51 @@ def append_csv(path: Path, fieldnames: Sequence[str], rows: Iterable[Mapping]) -
     for row in rows:
         writer.writerow(row)
     atomic_write_text(path, buf.getvalue())
+
+
+class TreeCPU:
+    """CPU seconds (user + system) of this process and every descendant while the block runs.
+
+    Worker processes (the experiment runner's loky pool, a CLI's children) are re-parented or
+    reused, so ``getrusage(RUSAGE_CHILDREN)`` misses them; this polls the process tree with
+    psutil every ``interval`` seconds and keeps each process's last reading (a process that
+    ends between two polls loses at most one interval). ``seconds`` holds the total after
+    the block.
+    """
+
+    def __init__(self, interval: float = 0.5) -> None:
+        self.interval = interval
+        self.seconds = 0.0
+        self._start: dict[int, float] = {}
+        self._last: dict[int, float] = {}
+        self._stop = threading.Event()
+
+    def _read(self) -> dict[int, float]:
+        import psutil
+
+        me = psutil.Process()
+        out = {}
+        for proc in [me, *me.children(recursive=True)]:
+            try:
+                t = proc.cpu_times()
+                out[proc.pid] = t.user + t.system
+            except psutil.Error:
+                pass
+        return out
+
+    def _poll(self) -> None:
+        while not self._stop.wait(self.interval):
+            self._last.update(self._read())
+
+    def __enter__(self) -> TreeCPU:
+        self._start = self._read()
+        self._last = dict(self._start)
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._last.update(self._read())
+        self.seconds = sum(v - self._start.get(pid, 0.0) for pid, v in self._last.items())

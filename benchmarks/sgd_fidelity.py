@@ -6,14 +6,15 @@ the paper protocol's final size (1.25% + 20 x 2.5% = 51.25% of the pool): exactl
 labelled set of a random-sampling run, drawn once. Both classifiers fit on it (same seed); the
 test macro-F1 pairs up, and the CPU seconds of the fits are summed.
 
-``--grid``: the paper protocol (the ``paper`` preset's pool fractions: 1.25% initial, 20 rounds of 2.5%)
-with random and margin sampling, on every shared dataset x 3 seeds, once with each classifier
-through ``annal experiment run`` (2 workers). Runs pair up by (dataset, strategy, seed): same
+``--grid``: whole active-learning runs, the paper protocol (the ``paper`` preset's pool fractions:
+1.25% initial, 20 rounds of 2.5%) with margin sampling (``--strategies``), on every shared dataset
+x 3 seeds, MiniLM (the folders' ``minilm.npy``), once with each classifier through
+``annal experiment run`` (2 workers). Runs pair up by (dataset, strategy, seed): same
 split, same initial set. Prints the paired difference of the final macro-F1 with its 95%
 Student-t interval, per dataset and overall, and the grids' wall times; writes its
 BENCHMARKS.md section.
 
-    PYTHONPATH=src python benchmarks/sgd_fidelity.py [--out DIR] [--jobs 2]
+    PYTHONPATH=src python benchmarks/sgd_fidelity.py [--grid] [--out DIR] [--jobs 2]
 """
 
 from __future__ import annotations
@@ -30,14 +31,17 @@ BENCH_DIR = Path(__file__).resolve().parent
 if str(BENCH_DIR) not in sys.path:
     sys.path.insert(0, str(BENCH_DIR))
 
+from common import TreeCPU  # noqa: E402
 from end_to_end import load_average, write_section  # noqa: E402
 from selection import shared_datasets_root  # noqa: E402
 
 CLASSIFIERS = ("sgd", "sgd-sklearn")
 
 
-def fidelity_config(root: Path, classifier: str, seeds: int = 3):
-    """The grid for one classifier: every shared dataset, random and margin, paper fractions."""
+def fidelity_config(
+    root: Path, classifier: str, seeds: int = 3, strategies: tuple[str, ...] = ("margin",)
+):
+    """The grid for one classifier: every shared dataset, ``strategies``, paper fractions."""
     from annal.data.sources import dataset_names
     from annal.experiments import parse_config
 
@@ -49,7 +53,7 @@ def fidelity_config(root: Path, classifier: str, seeds: int = 3):
             "seeds": seeds,
             "protocol": {"initial": 0.0125, "budget": 0.025, "rounds": 20},
             "classifier": classifier,
-            "strategies": ["random", "margin"],
+            "strategies": list(strategies),
         }
     )
 
@@ -86,16 +90,25 @@ def compare(ours: pd.DataFrame, theirs: pd.DataFrame) -> tuple[pd.DataFrame, pd.
     return pairs, pd.DataFrame(rows, columns=cols)
 
 
-def markdown(summary: pd.DataFrame, walls: dict[str, float], load: str, jobs: int) -> str:
+def markdown(
+    summary: pd.DataFrame,
+    walls: dict[str, float],
+    load: str,
+    jobs: int,
+    strategies: tuple[str, ...] = ("margin",),
+    cpu: dict[str, float] | None = None,
+) -> str:
     """The BENCHMARKS.md section."""
     overall = summary[summary["dataset"] == "all"].iloc[0]
     m, ci = overall["sgd - sgd-sklearn"], overall["95% CI ±"]
     within = abs(m) + ci <= 0.005
     lines = [
-        "Measured by `benchmarks/sgd_fidelity.py`: the paper protocol (pool fractions of the "
-        "`paper` preset) with random and margin sampling on the 7 shared datasets x 3 seeds, "
-        f"once per classifier, `annal experiment run --jobs {jobs}` ({load}). Final macro-F1, "
-        "paired by (dataset, strategy, seed): same split and initial set.",
+        f"Measured by `benchmarks/sgd_fidelity.py --grid --strategies {' '.join(strategies)}`: "
+        "whole active-learning runs, the paper protocol (pool fractions of the `paper` preset: "
+        f"1.25% initial, 20 rounds of 2.5%) with {' and '.join(strategies)} sampling on the 7 "
+        "shared datasets x 3 seeds, MiniLM (the folders' `minilm.npy`), once per classifier, "
+        f"`annal experiment run --jobs {jobs}` ({load}). Final macro-F1, paired by (dataset, "
+        "strategy, seed): same split and initial set; each classifier chose its own batches.",
         "",
         "| dataset | pairs | sgd | sgd-sklearn | sgd − sgd-sklearn | 95% CI ± |",
         "|---|---:|---:|---:|---:|---:|",
@@ -110,7 +123,13 @@ def markdown(summary: pd.DataFrame, walls: dict[str, float], load: str, jobs: in
             if within
             else "the interval is not entirely within ±0.5 point."
         ),
-        f"Grid wall time: sgd {walls['sgd']:.0f} s, sgd-sklearn {walls['sgd-sklearn']:.0f} s.",
+        f"Grid wall time: sgd {walls['sgd']:.0f} s, sgd-sklearn {walls['sgd-sklearn']:.0f} s"
+        + (
+            f"; CPU seconds of this process and its workers: sgd {cpu['sgd']:.0f}, "
+            f"sgd-sklearn {cpu['sgd-sklearn']:.0f}."
+            if cpu
+            else "."
+        ),
     ]
     return "\n".join(lines)
 
@@ -187,6 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--grid", action="store_true", help="whole AL runs (slow; see above)")
+    parser.add_argument("--strategies", nargs="+", default=["margin"], help="with --grid")
     args = parser.parse_args(argv)
     root = shared_datasets_root()
     if root is None:
@@ -205,18 +225,24 @@ def main(argv: list[str] | None = None) -> int:
         print(body)
         write_section("sgd-fidelity", "Vectorised sgd vs scikit-learn's: final macro-F1", body)
         return 0
-    walls, finals = {}, {}
+    walls, finals, cpu = {}, {}, {}
+    strategies = tuple(args.strategies)
     for name in CLASSIFIERS:
         out = args.out / name
-        summary = run_experiment(
-            fidelity_config(root, name, args.seeds), out, jobs=args.jobs, progress=False
-        )
+        with TreeCPU() as tree:
+            summary = run_experiment(
+                fidelity_config(root, name, args.seeds, strategies),
+                out,
+                jobs=args.jobs,
+                progress=False,
+            )
+        cpu[name] = tree.seconds
         walls[name] = summary.wall_s
         finals[name] = final_f1(out)
         print(f"{name}: {summary.total} cells, {summary.wall_s:.1f} s", flush=True)
     load = f"{before} before, {load_average()} after"
     _, table = compare(finals["sgd"], finals["sgd-sklearn"])
-    body = markdown(table, walls, load, args.jobs)
+    body = markdown(table, walls, load, args.jobs, strategies, cpu)
     print(body)
     write_section("sgd-fidelity", "Vectorised sgd vs scikit-learn's: final macro-F1", body)
     return 0

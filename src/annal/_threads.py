@@ -57,3 +57,22 @@ def limit_threads(n: int | None, *, faiss: bool = False, torch: bool = False) ->
     finally:
         for setter, before in restore:
             setter(before)
+
+
+_CONTROLLER = None
+
+
+def limit_blas(n: int):
+    """Limit the BLAS pools to ``n`` threads until ``.restore_original_limits()`` is called.
+
+    Like ``threadpool_limits(n, user_api="blas")`` without its cost per call: that scans the
+    process's loaded libraries every time (tens of milliseconds on a busy machine), this scans
+    once, on first use, and then only sets the limits (numpy's and scipy's BLAS are loaded by
+    then, since both are imported before any caller runs).
+    """
+    global _CONTROLLER
+    if _CONTROLLER is None:
+        from threadpoolctl import ThreadpoolController
+
+        _CONTROLLER = ThreadpoolController()
+    return _CONTROLLER.limit(limits=n, user_api="blas")

@@ -89,6 +89,34 @@ def test_metrics_match_definitions():
     assert labelled_set_metrics(np.array([], dtype=int))["classes_covered"] == 0
 
 
+@settings(deadline=None, max_examples=60)
+@given(
+    n=st.integers(1, 60),
+    n_classes=st.integers(1, 8),
+    seed=st.integers(0, 10**6),
+    agree=st.floats(0.0, 1.0),
+)
+def test_metrics_equal_sklearns(n, n_classes, seed, agree):
+    """The numpy confusion counts give scikit-learn's numbers (zero_division=0), including
+    classes only predicted, only true, or absent."""
+    from sklearn.metrics import accuracy_score, precision_recall_fscore_support
+
+    rng = np.random.default_rng(seed)
+    y_true = rng.integers(0, n_classes, n)
+    y_pred = np.where(rng.random(n) < agree, y_true, rng.integers(0, n_classes, n))
+    m = evaluate_predictions(y_true, y_pred, n_classes)
+    p, r, f, _ = precision_recall_fscore_support(y_true, y_pred, average="macro", zero_division=0)
+    fw = precision_recall_fscore_support(y_true, y_pred, average="weighted", zero_division=0)[2]
+    _, rc, fc, _ = precision_recall_fscore_support(
+        y_true, y_pred, labels=np.arange(n_classes), average=None, zero_division=0
+    )
+    got = [m["accuracy"], m["precision_macro"], m["recall_macro"], m["f1_macro"], m["f1_weighted"]]
+    want = [accuracy_score(y_true, y_pred), p, r, f, fw]
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(m["recall_per_class"], rc, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(m["f1_per_class"], fc, rtol=1e-12, atol=1e-15)
+
+
 def test_stratified_split_keeps_every_class_on_both_sides():
     y = np.array([0] * 50 + [1] * 10 + [2] * 2)
     tr, te = stratified_split(y, test_size=0.2, seed=4)

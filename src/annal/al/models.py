@@ -124,6 +124,9 @@ class LabelledModel:
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """Probabilities over the global classes, float32 of shape (n, n_classes)."""
+        if self.fitted_ is not None and len(self.present_) == self.n_classes:
+            # Every class present: the estimator's columns are the global ones, in order.
+            return np.asarray(self.fitted_.predict_proba(X), dtype=np.float32)
         out = np.zeros((len(X), self.n_classes), dtype=np.float32)
         if self.fitted_ is None:
             out[:, self.present_[0]] = 1.0

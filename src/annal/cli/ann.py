@@ -15,7 +15,7 @@ from annal.cli.options import (
     console,
     model_opt,
     one_of,
-    output_dir,
+    output_opt,
     parse_params,
 )
 from annal.errors import AnnalError
@@ -78,12 +78,8 @@ def ann_bench(
     seed: int = typer.Option(
         0, "--seed", min=0, max=2**32 - 1, help="Seed of the query/base split."
     ),
-    out: Path | None = typer.Option(
-        None,
-        "--out",
-        callback=output_dir,
-        help="Folder for results.csv, results.json and the plots.",
-        show_default=False,
+    out: Path | None = output_opt(
+        "--out", "Folder for results.csv, results.json and the plots.", kind="dir"
     ),
     data_root: Path | None = DATA_ROOT_OPT,
     model: str | None = model_opt(),

@@ -11,34 +11,21 @@ from rich.table import Table
 
 from annal.cli.options import (
     DATA_ROOT_OPT,
-    LABEL_COL_OPT,
-    MIN_CLASS_OPT,
-    NO_CLEAN_OPT,
-    POLICY_OPT,
-    SOURCE_ARG,
-    TEXT_COL_OPT,
+    DatasetArgs,
     console,
-    load_from_cli,
-    output_file,
+    dataset_command,
+    output_opt,
     sub_app,
     wrote,
 )
 from annal.data import dataset_info, list_datasets, plot_label_distribution
 
 
+@dataset_command
 def info(
-    source: str = SOURCE_ARG,
-    data_root: Path | None = DATA_ROOT_OPT,
-    no_clean: bool = NO_CLEAN_OPT,
-    label_policy: str = POLICY_OPT,
-    text_col: list[str] = TEXT_COL_OPT,
-    label_col: str = LABEL_COL_OPT,
-    min_class_size: int = MIN_CLASS_OPT,
-    plot: Path | None = typer.Option(
-        None,
-        "--plot",
-        callback=output_file,
-        help="Also draw the label distribution to this image file.",
+    dataset: DatasetArgs,
+    plot: Path | None = output_opt(
+        "--plot", "Also draw the label distribution to this image file."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the statistics as JSON."),
 ) -> None:
@@ -47,10 +34,7 @@ def info(
     Rows, classes, class counts and shares, imbalance ratio (largest/smallest), normalised
     class entropy, and how many rows each cleaning step dropped.
     """
-    ds = load_from_cli(
-        source, data_root, no_clean, label_policy, text_col, label_col, min_class_size
-    )
-    stats = dataset_info(ds)
+    stats = dataset_info(dataset.load())
     if plot is not None:
         plot_label_distribution(stats, plot)
     if as_json:

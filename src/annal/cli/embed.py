@@ -11,17 +11,11 @@ import typer
 from annal._io import atomic_write
 from annal.cli.options import (
     CACHE_HELP,
-    DATA_ROOT_OPT,
-    LABEL_COL_OPT,
-    MIN_CLASS_OPT,
-    NO_CLEAN_OPT,
-    POLICY_OPT,
-    SOURCE_ARG,
-    TEXT_COL_OPT,
+    DatasetArgs,
     console,
-    load_from_cli,
+    dataset_command,
     model_opt,
-    output_file,
+    output_opt,
     wrote,
 )
 from annal.embed.api import embed_dataset, embed_to_file, embedding_source
@@ -30,27 +24,15 @@ from annal.embed.writer import BACKENDS, CHUNK_ROWS, DTYPES
 from annal.errors import AnnalError
 
 
+@dataset_command
 def embed(
-    source: str = SOURCE_ARG,
-    out: Path | None = typer.Option(
-        None,
-        "--out",
-        callback=output_file,
-        help="Output .npy file, one row per kept row. Default: FOLDER/<model>.npy (see above).",
-        show_default=False,
+    dataset: DatasetArgs,
+    out: Path | None = output_opt(
+        "--out", "Output .npy file, one row per kept row. Default: FOLDER/<model>.npy (see above)."
     ),
     model: str | None = model_opt(),
-    data_root: Path | None = DATA_ROOT_OPT,
-    no_clean: bool = NO_CLEAN_OPT,
-    label_policy: str = POLICY_OPT,
-    text_col: list[str] = TEXT_COL_OPT,
-    label_col: str = LABEL_COL_OPT,
-    min_class_size: int = MIN_CLASS_OPT,
-    ids_out: Path | None = typer.Option(
-        None,
-        "--ids-out",
-        callback=output_file,
-        help="Also write the source row ids (int64 .npy) of the rows.",
+    ids_out: Path | None = output_opt(
+        "--ids-out", "Also write the source row ids (int64 .npy) of the rows."
     ),
     no_cache: bool = typer.Option(
         False, "--no-cache", help=f"Do not read or write the cache. {CACHE_HELP}"
@@ -105,10 +87,10 @@ def embed(
             raise AnnalError(f"--dtype {dtype}: a folder's own file is {FOLDER_DTYPE}")
         start = time.perf_counter()
         done = embed_folder(
-            source,
+            dataset.source,
             model,
-            data_root=data_root,
-            text_col=text_col[0] if len(text_col) == 1 else text_col,
+            data_root=dataset.data_root,
+            text_col=dataset.text_cols,
             chunk_rows=chunk_size or FOLDER_CHUNK_ROWS,
             backend=backend,
             address=address,
@@ -125,9 +107,7 @@ def embed(
         wrote(done.path)
         return
     chunk_size = chunk_size or CHUNK_ROWS
-    ds = load_from_cli(
-        source, data_root, no_clean, label_policy, text_col, label_col, min_class_size
-    )
+    ds = dataset.load()
     source_text = embedding_source(ds, model, cache=not no_cache)
     start = time.perf_counter()
     chunked = len(ds) > chunk_size or backend == "ray"

@@ -18,7 +18,7 @@ from annal.cli.options import (
     err_console,
     force_opt,
     jobs_opt,
-    output_dir,
+    output_opt,
     preset_names,
     sub_app,
     wrote,
@@ -47,13 +47,7 @@ CONFIG_HELP = (
 
 def experiment_run(
     config: str = typer.Argument(..., metavar="CONFIG", help=CONFIG_HELP, show_default=False),
-    out: Path = typer.Option(
-        None,
-        "--out",
-        callback=output_dir,
-        help="Run directory. Default: runs/<config name>.",
-        show_default=False,
-    ),
+    out: Path = output_opt("--out", "Run directory. Default: runs/<config name>.", kind="dir"),
     data_root: Path | None = DATA_ROOT_OPT,
     jobs: int = jobs_opt(),
     backend: str = backend_opt(),
@@ -156,9 +150,7 @@ def report(
 def reproduce(
     data_root: Path = DATA_ROOT_OPT,
     seeds: int = typer.Option(3, "--seeds", min=1, help="Run seeds 0 to N-1."),
-    out: Path = typer.Option(
-        Path("runs/paper"), "--out", callback=output_dir, help="Run directory."
-    ),
+    out: Path = output_opt("--out", "Run directory.", kind="dir", default=Path("runs/paper")),
     jobs: int = jobs_opt(),
     datasets: str = typer.Option(
         None, "--datasets", help="Comma-separated subset of the datasets.", show_default=False

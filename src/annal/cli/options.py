@@ -10,10 +10,14 @@ themselves.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -201,6 +205,80 @@ def warnings_to_stderr() -> Iterator[None]:
         print_warning(w.message)
 
 
+@dataclass(frozen=True)
+class DatasetArgs:
+    """The dataset a command reads: SOURCE and the loading options, as given on the command line
+    (see :func:`dataset_command`)."""
+
+    source: str
+    data_root: Path | None = None
+    no_clean: bool = False
+    label_policy: str = "single"
+    text_col: tuple[str, ...] | list[str] = ("text",)
+    label_col: str = "label"
+    min_class_size: int = 2
+
+    @property
+    def text_cols(self) -> str | list[str]:
+        """``--text-col`` as :func:`annal.data.load_dataset` takes it (one name, or several)."""
+        return self.text_col[0] if len(self.text_col) == 1 else list(self.text_col)
+
+    def load(self):
+        """Load the dataset, printing the loader's warnings on stderr."""
+        from annal.data import load_dataset
+
+        with warnings_to_stderr():
+            return load_dataset(
+                self.source,
+                data_root=self.data_root,
+                text_col=self.text_cols,
+                label_col=self.label_col,
+                label_policy=self.label_policy,
+                clean=not self.no_clean,
+                min_class_size=self.min_class_size,
+            )
+
+
+#: The command-line form of every :class:`DatasetArgs` field, in help order.
+_DATASET_PARAMS = (
+    ("source", str, SOURCE_ARG),
+    ("data_root", Path | None, DATA_ROOT_OPT),
+    ("no_clean", bool, NO_CLEAN_OPT),
+    ("label_policy", str, POLICY_OPT),
+    ("text_col", list[str], TEXT_COL_OPT),
+    ("label_col", str, LABEL_COL_OPT),
+    ("min_class_size", int, MIN_CLASS_OPT),
+)
+
+
+def dataset_command(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Give a command SOURCE and the dataset options (``--data-root``, ``--no-clean``,
+    ``--label-policy``, ``--text-col``, ``--label-col``, ``--min-class-size``), declared once
+    here; the command takes them as one parameter ``dataset: DatasetArgs``, and they stand in
+    its help where that parameter stands.
+    """
+    signature = inspect.signature(command, eval_str=True)
+    params: list[inspect.Parameter] = []
+    for param in signature.parameters.values():
+        if param.name != "dataset":
+            params.append(param)
+            continue
+        params += [
+            inspect.Parameter(name, param.kind, default=default, annotation=kind)
+            for name, kind, default in _DATASET_PARAMS
+        ]
+
+    @functools.wraps(command)
+    def with_dataset(**kwargs: Any) -> Any:
+        fields = {name: kwargs.pop(name) for name, _, _ in _DATASET_PARAMS}
+        return command(dataset=DatasetArgs(**fields), **kwargs)
+
+    # typer reads the command's parameters from the signature and its annotations.
+    with_dataset.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
+    with_dataset.__annotations__ = {p.name: p.annotation for p in params}
+    return with_dataset
+
+
 def load_from_cli(
     source: str,
     data_root: Path | None,
@@ -211,18 +289,9 @@ def load_from_cli(
     min_class_size: int,
 ):
     """Load a dataset from the shared CLI options, printing warnings on stderr."""
-    from annal.data import load_dataset
-
-    with warnings_to_stderr():
-        return load_dataset(
-            source,
-            data_root=data_root,
-            text_col=text_col[0] if len(text_col) == 1 else text_col,
-            label_col=label_col,
-            label_policy=label_policy,
-            clean=not no_clean,
-            min_class_size=min_class_size,
-        )
+    return DatasetArgs(
+        source, data_root, no_clean, label_policy, text_col, label_col, min_class_size
+    ).load()
 
 
 def parse_params(pairs: list[str], flag: str = "--param") -> dict:
@@ -251,3 +320,21 @@ def output_dir(param: typer.CallbackParam, value: Path | None) -> Path | None:
     if value is not None:
         check_output_dir(value, what=param.opts[0])
     return value
+
+
+_OUTPUT_CHECKS = {"file": output_file, "table": output_table, "dir": output_dir}
+
+
+def output_opt(
+    flag: str, help: str, *, kind: str = "file", default: Path | None = None
+) -> typer.models.OptionInfo:
+    """An output path option (``--out``, ``--plot``...), checked before any work is done:
+    ``kind`` ``file`` (writable), ``table`` (writable, a known table format) or ``dir`` (a
+    folder that is or can be made writable)."""
+    return typer.Option(
+        default,
+        flag,
+        callback=_OUTPUT_CHECKS[kind],
+        help=help,
+        show_default=default is not None,
+    )

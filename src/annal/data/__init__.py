@@ -17,7 +17,7 @@ from annal.data.info import (
 )
 from annal.data.labels import apply_policy, parse_label
 from annal.data.load import load_dataset
-from annal.data.pipeline import build_dataset
+from annal.data.pipeline import PipelineSteps, build_dataset
 from annal.data.sources import resolve_source, shared_datasets_root
 from annal.data.synthetic import demo
 
@@ -27,6 +27,7 @@ __all__ = [
     "DatasetInfo",
     "DatasetSummary",
     "DropReport",
+    "PipelineSteps",
     "apply_policy",
     "build_dataset",
     "clean_text",

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from typing import Any
 
-from annal.data.clean import CleanConfig
 from annal.data.dataset import Dataset
 from annal.data.pipeline import build_dataset
 from annal.data.sources import read_source, resolve_source
@@ -21,11 +21,7 @@ def load_dataset(
     data_root: str | os.PathLike[str] | None = None,
     text_col: str | Sequence[str] = "text",
     label_col: str = "label",
-    label_policy: str = "single",
-    clean: bool | CleanConfig = True,
-    min_class_size: int = 2,
-    dedupe: bool = True,
-    label_sep: str | None = "auto",
+    **steps: Any,
 ) -> Dataset:
     """Load a labelled text dataset.
 
@@ -41,29 +37,15 @@ def load_dataset(
         A comma-separated string naming existing columns works too.
     label_col : str
         Label column.
-    label_policy : {"single", "first", "keep"}
-        Multi-label rows: keep single-label rows only, keep the first label, or keep
-        all labels (in :attr:`Dataset.label_sets`).
-    clean : bool or CleanConfig
-        ``True``: all cleaning steps; ``False``: texts exactly as read.
-    min_class_size : int
-        Classes with fewer rows are dropped with a warning.
-    dedupe : bool
-        Deduplicate identical (cleaned) texts.
-    label_sep : {"auto"} or str or None
-        How label strings split into lists (see :func:`annal.data.labels.parse_label`).
+    **steps
+        ``label_policy``, ``clean``, ``min_class_size``, ``dedupe``, ``label_sep``: how the
+        pipeline treats the rows (:class:`annal.data.pipeline.PipelineSteps`), the same for
+        ``"demo"`` as for a file.
 
     Returns
     -------
     Dataset
     """
-    steps = dict(
-        label_policy=label_policy,
-        clean=clean,
-        min_class_size=min_class_size,
-        dedupe=dedupe,
-        label_sep=label_sep,
-    )
     resolved = resolve_source(source, data_root)
     if resolved.path is None:
         return demo(**steps)

@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -30,6 +32,34 @@ from annal.data.labels import apply_policy, parse_label, sort_classes
 from annal.errors import AnnalError
 
 
+@dataclass(frozen=True)
+class PipelineSteps:
+    """How the pipeline treats the rows: the keyword arguments every loader passes on
+    (:func:`annal.data.load_dataset`, :func:`annal.data.demo`, :func:`build_dataset`), defined
+    once so no loader can drop one.
+
+    Parameters
+    ----------
+    label_policy : {"single", "first", "keep"}
+        Multi-label rows: keep single-label rows only, keep the first label, or keep
+        all labels (in :attr:`Dataset.label_sets`).
+    clean : bool or CleanConfig
+        ``True``: all cleaning steps; ``False``: texts exactly as read.
+    min_class_size : int
+        Classes with fewer rows are dropped with a warning.
+    dedupe : bool
+        Deduplicate identical (cleaned) texts.
+    label_sep : {"auto"} or str or None
+        How label strings split into lists (see :func:`annal.data.labels.parse_label`).
+    """
+
+    label_policy: str = "single"
+    clean: bool | CleanConfig = True
+    min_class_size: int = 2
+    dedupe: bool = True
+    label_sep: str | None = "auto"
+
+
 def build_dataset(
     texts: Sequence[object],
     labels: Sequence[object],
@@ -37,11 +67,7 @@ def build_dataset(
     name: str,
     folder: Path | None = None,
     source: Path | None = None,
-    label_policy: str = "single",
-    clean: bool | CleanConfig = True,
-    min_class_size: int = 2,
-    dedupe: bool = True,
-    label_sep: str | None = "auto",
+    **steps: Any,
 ) -> Dataset:
     """Run the loading pipeline (module docstring) on raw texts and labels.
 
@@ -53,8 +79,9 @@ def build_dataset(
         Raw label values (strings, list literals, lists).
     name, folder, source
         Stored on the :class:`Dataset`.
-    label_policy, clean, min_class_size, dedupe, label_sep
-        As in :func:`annal.data.load_dataset`.
+    **steps
+        ``label_policy``, ``clean``, ``min_class_size``, ``dedupe``, ``label_sep``: the
+        fields of :class:`PipelineSteps` (its defaults where not given).
 
     Returns
     -------
@@ -62,14 +89,15 @@ def build_dataset(
     """
     if len(texts) != len(labels):
         raise AnnalError(f"{name}: {len(texts)} texts but {len(labels)} labels")
-    config = _clean_config(clean)
+    step = PipelineSteps(**steps)
+    config = _clean_config(step.clean)
     where = source or name
     n = len(texts)
     ids = np.arange(n, dtype=np.int64)
     counts: dict[str, int] = {"rows_read": n}
 
     # 1. missing text or label
-    parsed = [parse_label(v, label_sep) for v in labels]
+    parsed = [parse_label(v, step.label_sep) for v in labels]
     present = np.array(
         [
             isinstance(t, str) and bool(t.strip()) and bool(p)
@@ -84,7 +112,7 @@ def build_dataset(
     parsed = [parsed[i] for i in ids]
 
     # 2. label policy
-    label_lists, keep = apply_policy(parsed, label_policy)
+    label_lists, keep = apply_policy(parsed, step.label_policy)
     counts["multi_label"] = int((~keep).sum())
     ids, raw = ids[keep], raw[keep]
 
@@ -96,18 +124,18 @@ def build_dataset(
     label_lists = [lab for lab, k in zip(label_lists, nonempty, strict=True) if k]
 
     # 4. dedupe
-    if dedupe:
+    if step.dedupe:
         keep, counts["duplicates"], counts["conflicting"] = _dedupe(cleaned, label_lists)
         ids, raw, cleaned = ids[keep], raw[keep], cleaned[keep]
         label_lists = [lab for lab, k in zip(label_lists, keep, strict=True) if k]
 
     # 5. rare classes
-    keep, rare = _rare_class_mask(label_lists, min_class_size)
+    keep, rare = _rare_class_mask(label_lists, step.min_class_size)
     counts["rare_class"] = int((~keep).sum())
     if rare:
         warnings.warn(
             f"{name}: dropped {counts['rare_class']} rows of {len(rare)} classes with fewer "
-            f"than {min_class_size} rows: {', '.join(rare)}",
+            f"than {step.min_class_size} rows: {', '.join(rare)}",
             UserWarning,
             stacklevel=3,
         )
@@ -123,7 +151,7 @@ def build_dataset(
     code = {c: i for i, c in enumerate(classes)}
     y = np.array([code[labs[0]] for labs in label_lists], dtype=np.int64)
     label_sets = None
-    if label_policy == "keep":
+    if step.label_policy == "keep":
         label_sets = tuple(tuple(code[lab] for lab in labs) for labs in label_lists)
     report = DropReport(rare_classes=tuple(rare), kept=len(ids), **counts)
     return Dataset(

@@ -10,9 +10,10 @@ trivially separable. Everything derives from ``seed``.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from annal.data.clean import CleanConfig
 from annal.data.dataset import Dataset
 from annal.data.pipeline import build_dataset
 from annal.errors import AnnalError
@@ -189,11 +190,7 @@ def demo(
     *,
     n_classes: int = 12,
     noise: float = 0.04,
-    clean: bool | CleanConfig = True,
-    label_policy: str = "single",
-    min_class_size: int = 2,
-    dedupe: bool = True,
-    label_sep: str | None = "auto",
+    **steps: Any,
 ) -> Dataset:
     """The built-in demo dataset, deterministic from ``seed``.
 
@@ -206,8 +203,9 @@ def demo(
         2 to 12 topics.
     noise : float
         Label-noise fraction.
-    clean, label_policy, min_class_size, dedupe, label_sep
-        As in :func:`annal.data.load_dataset`.
+    **steps
+        How the pipeline treats the rows (:class:`annal.data.pipeline.PipelineSteps`), as in
+        :func:`annal.data.load_dataset`.
 
     Returns
     -------
@@ -215,13 +213,4 @@ def demo(
         Named ``"demo"``, no folder; ids are the generated row numbers.
     """
     texts, labels = demo_table(seed, n, n_classes, noise)
-    return build_dataset(
-        texts,
-        labels,
-        name="demo",
-        label_policy=label_policy,
-        clean=clean,
-        min_class_size=min_class_size,
-        dedupe=dedupe,
-        label_sep=label_sep,
-    )
+    return build_dataset(texts, labels, name="demo", **steps)

@@ -6,6 +6,7 @@ import hashlib
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -117,57 +118,24 @@ def embed_dataset(
 
 
 def embed_to_file(
-    ds: Dataset,
-    model: str | None,
-    out: str | os.PathLike[str],
-    *,
-    chunk_rows: int = CHUNK_ROWS,
-    dtype: str = "float16",
-    backend: str = "local",
-    address: str | None = None,
-    cache: bool = True,
-    progress: bool = True,
+    ds: Dataset, model: str | None, out: str | os.PathLike[str], **options: Any
 ) -> Path:
     """Embed a dataset straight into a memory-mapped ``.npy`` file, chunk by chunk, resumably.
 
-    Parameters are those of :func:`embed_dataset` and
-    :func:`~annal.embed.writer.write_chunked`. Encoders whose vectors depend on the whole
-    corpus (TF-IDF) are fitted once on every text and their rows then written in chunks;
-    precomputed files are copied chunk by chunk. Rerunning the same call after a crash
-    continues from the last finished chunk.
+    ``options`` are the keyword arguments of :func:`texts_to_file` (``chunk_rows``, ``dtype``,
+    ``backend``, ``address``, ``cache``, ``progress``). Encoders whose vectors depend on the
+    whole corpus (TF-IDF) are fitted once on every text and their rows then written in chunks;
+    a precomputed file (:func:`precomputed_path`) is copied chunk by chunk. Rerunning the same
+    call after a crash continues from the last finished chunk.
 
     Returns
     -------
     pathlib.Path
         ``out``, row-aligned with ``ds.ids``.
     """
-    n = len(ds)
     pre = precomputed_path(ds, model)
-    if pre is not None:
-        if backend == "ray":
-            raise AnnalError("--backend ray encodes texts; a precomputed .npy file needs none")
-        stat = pre.stat()
-        source = f"precomputed:{pre.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
-        key = source + ":" + hashlib.sha256(np.asarray(ds.ids).tobytes()).hexdigest()
-
-        def encode(start: int, stop: int) -> np.ndarray:
-            rows = ds.ids[start:stop]
-            return load_embeddings(pre, rows=rows, n_rows=ds.report.rows_read)
-
-        return write_chunked(
-            out, n, encode=encode, key=key, chunk_rows=chunk_rows, dtype=dtype, progress=progress
-        )
-    return texts_to_file(
-        ds.texts,
-        model,
-        out,
-        chunk_rows=chunk_rows,
-        dtype=dtype,
-        backend=backend,
-        address=address,
-        cache=cache,
-        progress=progress,
-    )
+    rows = None if pre is None else (pre, np.asarray(ds.ids), ds.report.rows_read)
+    return texts_to_file(ds.texts, model, out, precomputed=rows, **options)
 
 
 def texts_to_file(
@@ -181,15 +149,40 @@ def texts_to_file(
     address: str | None = None,
     cache: bool = True,
     progress: bool = True,
+    precomputed: tuple[Path, np.ndarray, int] | None = None,
 ) -> Path:
     """Encode ``texts`` with the encoder ``model`` names straight into the ``.npy`` file ``out``,
     chunk by chunk, resumably (see :func:`embed_to_file`; ``model`` is an encoder spec).
+
+    ``precomputed`` = ``(file, rows, n_rows)`` copies those rows of a precomputed ``.npy``
+    file (``n_rows`` rows long) instead of encoding: :func:`embed_to_file` for a dataset
+    folder's own vectors.
 
     Returns
     -------
     pathlib.Path
         ``out``, one row per text.
     """
+    if precomputed is not None:
+        if backend == "ray":
+            raise AnnalError("--backend ray encodes texts; a precomputed .npy file needs none")
+        pre, rows, n_rows = precomputed
+        stat = pre.stat()
+        source = f"precomputed:{pre.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
+        key = source + ":" + hashlib.sha256(rows.tobytes()).hexdigest()
+
+        def copy(start: int, stop: int) -> np.ndarray:
+            return load_embeddings(pre, rows=rows[start:stop], n_rows=n_rows)
+
+        return write_chunked(
+            out,
+            len(rows),
+            encode=copy,
+            key=key,
+            chunk_rows=chunk_rows,
+            dtype=dtype,
+            progress=progress,
+        )
     encoder = get_encoder(model, progress=False)
     texts = [str(t) for t in texts]
     n = len(texts)

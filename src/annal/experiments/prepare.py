@@ -71,6 +71,18 @@ def split_fingerprint(train_pos: np.ndarray, test_pos: np.ndarray) -> str:
     return h.hexdigest()[:16]
 
 
+def load_configured(dc: DatasetConfig, config: Config):
+    """Load one dataset as the grid sees it (data root, columns, cleaning, dedupe, rare classes).
+
+    Returns
+    -------
+    annal.data.Dataset
+    """
+    from annal.data import load_dataset
+
+    return load_dataset(dc.name, data_root=config.data_root, **dc.load_options())
+
+
 def load_embedded(dc: DatasetConfig, config: Config, *, progress: bool = True):
     """Load one dataset and its embeddings (precomputed or encoded, cached).
 
@@ -81,11 +93,10 @@ def load_embedded(dc: DatasetConfig, config: Config, *, progress: bool = True):
     encoder : str
         What embedded it (:func:`annal.embed.api.embedding_label`).
     """
-    from annal.data import load_dataset
     from annal.embed import embed_dataset
     from annal.embed.api import embedding_label
 
-    ds = load_dataset(dc.name, data_root=config.data_root, **dc.load_options())
+    ds = load_configured(dc, config)
     X = np.ascontiguousarray(embed_dataset(ds, config.encoder, progress=progress), dtype=np.float32)
     return ds, X, embedding_label(ds, config.encoder)
 

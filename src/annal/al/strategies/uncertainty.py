@@ -13,8 +13,8 @@ from scipy.special import entr
 from annal.al.state import PoolState
 from annal.al.strategies.base import Strategy, top_k
 
-#: Values per block of :func:`margin_uncertainty` (256 KiB of float32: stays in cache).
-_BLOCK_VALUES = 1 << 16
+#: Values per block of :func:`margin_uncertainty` (1 MiB of float32: stays in the core's cache).
+_BLOCK_VALUES = 1 << 18
 
 
 def least_confidence(proba: np.ndarray) -> np.ndarray:
@@ -25,33 +25,45 @@ def least_confidence(proba: np.ndarray) -> np.ndarray:
 def margin_uncertainty(proba: np.ndarray) -> np.ndarray:
     """Minus the gap between the two largest probabilities per row; higher is more uncertain.
 
-    ``proba`` holds probabilities (in [0, 1]). Computed a block of rows at a time in cache,
-    without sorting: the row maximum, then the maximum once the maximal entries are lowered by
-    1 (below every other probability), which is the second largest; rows whose maximum occurs
-    twice have a gap of 0.
+    Two passes over ``proba`` (n, c), a block of rows at a time in cache, with no sort and no
+    temporary of the table's size: the row's ``argmax`` gives the largest entry, which is set
+    to ``-inf`` for a second ``argmax`` that gives the second largest, then put back. A row
+    whose maximum occurs twice gets a gap of 0 (the second ``argmax`` finds the other copy).
+    ``argmax`` is numpy's fastest row reduction (faster than ``max``), so this costs about two
+    reads of the table; the sort-free kernel it replaced made four.
+
+    ``proba`` is briefly written to and restored, block by block (it must not be read by
+    another thread meanwhile); a read-only or non-contiguous table is copied a block at a time.
     """
     proba = np.asarray(proba)
+    if not np.issubdtype(proba.dtype, np.floating):
+        proba = proba.astype(np.float64)
     n, c = proba.shape
     if c < 2:
         return np.zeros(n, dtype=np.float32)
     out = np.empty(n, dtype=proba.dtype)
     step = max(1, _BLOCK_VALUES // c)
-    first = np.empty(min(step, n), dtype=proba.dtype)
-    second = np.empty_like(first)
-    is_max = np.empty((len(first), c), dtype=bool)
-    lowered = np.empty((len(first), c), dtype=proba.dtype)
+    offsets = np.arange(0, min(step, n) * c, c)  # each row's start in a flattened block
+    in_place = proba.flags.writeable and proba.flags.c_contiguous
+    scratch = None if in_place else np.empty((min(step, n), c), dtype=proba.dtype)
     for start in range(0, n, step):
         block = proba[start : start + step]
         r = len(block)
-        m1, m2, eq, low = first[:r], second[:r], is_max[:r], lowered[:r]
-        np.max(block, axis=1, out=m1)
-        np.equal(block, m1[:, None], out=eq)
-        np.subtract(block, eq, out=low)
-        np.max(low, axis=1, out=m2)
-        if np.count_nonzero(eq) > r:  # a tie for the maximum somewhere in the block
-            twice = np.count_nonzero(eq, axis=1) > 1
-            m2[twice] = m1[twice]
-        np.subtract(m2, m1, out=out[start : start + r])
+        if scratch is not None:
+            block = scratch[:r]
+            np.copyto(block, proba[start : start + r])
+        flat = block.reshape(-1)
+        top = block.argmax(axis=1)
+        top += offsets[:r]
+        first = flat[top]
+        flat[top] = -np.inf
+        try:
+            second = block.argmax(axis=1)
+        finally:
+            flat[top] = first
+        second += offsets[:r]
+        gap = np.take(flat, second, out=out[start : start + r])
+        gap -= first
     return out
 
 
