@@ -273,21 +273,6 @@ def dataset_command(command: Callable[..., Any]) -> Callable[..., Any]:
     return with_dataset
 
 
-def load_from_cli(
-    source: str,
-    data_root: Path | None,
-    no_clean: bool,
-    label_policy: str,
-    text_col: list[str],
-    label_col: str,
-    min_class_size: int,
-):
-    """Load a dataset from the shared CLI options, printing warnings on stderr."""
-    return DatasetArgs(
-        source, data_root, no_clean, label_policy, text_col, label_col, min_class_size
-    ).load()
-
-
 def parse_params(pairs: list[str], flag: str = "--param") -> dict:
     """``["aggregate=max", "n_clusters=20"]`` -> ``{"aggregate": "max", "n_clusters": 20}``
     (:func:`annal.spec.parse_assignments`: the value reader every spec string uses)."""
