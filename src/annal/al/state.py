@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cached_property
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -117,6 +117,16 @@ class PoolState:
         if not (len(self.X) == len(self.ids) == len(self.labelled) == len(self.excluded)):
             raise ValueError("X, ids, labelled and excluded must have the same length")
 
+    @classmethod
+    def from_labels(
+        cls, X: np.ndarray, ids: np.ndarray, labels: np.ndarray, model: Any, **kw: Any
+    ) -> PoolState:
+        """A round's state from what the learner has been told: ``labels`` (int64 (n,), -1
+        where unknown) mark the labelled rows; ``model`` (a
+        :class:`~annal.al.models.LabelledModel`) gives ``n_classes``; ``kw`` the rest."""
+        labels = np.asarray(labels, dtype=np.int64)
+        return cls(X, ids, labels >= 0, model=model, n_classes=model.n_classes, labels=labels, **kw)
+
     @cached_property
     def labelled_pos(self) -> np.ndarray:
         """Row positions of the labelled set, int64 (m,), ascending."""
@@ -173,17 +183,8 @@ class PoolState:
         """
         shared = self._shared
         if shared["proba"] is None:
-            if self.model is None:
-                raise ValueError(
-                    "this strategy needs class probabilities but the state has no model"
-                )
-            pos = shared["root"].unlabelled_pos
-            out = np.empty((len(pos), self.n_classes), dtype=np.float32)
-            for start in range(0, len(pos), PROBA_CHUNK):
-                block = pos[start : start + PROBA_CHUNK]
-                out[start : start + len(block)] = self.model.predict_proba(self.rows(block))
-            shared["proba"] = out
-            shared["pos"] = pos
+            shared["pos"] = shared["root"].unlabelled_pos
+            shared["proba"] = self._predict(shared["pos"])
         if len(shared["pos"]) == len(self.unlabelled_pos):
             return shared["proba"]
         return shared["proba"][np.searchsorted(shared["pos"], self.unlabelled_pos)]
@@ -195,14 +196,19 @@ class PoolState:
         """
         shared = self._shared
         if shared["labelled_proba"] is None:
-            if self.model is None:
-                raise ValueError(
-                    "this strategy needs class probabilities but the state has no model"
-                )
-            shared["labelled_proba"] = np.asarray(
-                self.model.predict_proba(self.rows(self.labelled_pos)), dtype=np.float32
-            )
+            shared["labelled_proba"] = self._predict(self.labelled_pos)
         return shared["labelled_proba"]
+
+    def _predict(self, pos: np.ndarray) -> np.ndarray:
+        """The model's probabilities of the rows at ``pos``, float32, ``PROBA_CHUNK`` rows at
+        a time (a memory-mapped pool is read in place)."""
+        if self.model is None:
+            raise ValueError("this strategy needs class probabilities but the state has no model")
+        out = np.empty((len(pos), self.n_classes), dtype=np.float32)
+        for start in range(0, len(pos), PROBA_CHUNK):
+            block = pos[start : start + PROBA_CHUNK]
+            out[start : start + len(block)] = self.model.predict_proba(self.rows(block))
+        return out
 
     def labelled_labels(self) -> np.ndarray:
         """Class codes of the labelled rows, int64 (m,), in ``labelled_pos`` order.
