@@ -49,12 +49,16 @@ from selection import (  # noqa: E402
     shared_datasets_root,
 )
 
-DEFAULT_DIR = Path("/tmp/annal-scale")
+DEFAULT_DIR = Path("/work/runs/scale")
 TIME_CSV = RESULTS_DIR / "scale_pool_time.csv"
 QUALITY_CSV = RESULTS_DIR / "scale_pool_quality.csv"
+PEERS_CSV = RESULTS_DIR / "scale_pool_peers.csv"
+LARGE_CSV = RESULTS_DIR / "scale_pool_large_paths.csv"
 REPORT = BENCH_DIR.parent / "BENCHMARKS.md"
-STRATEGIES = ("margin", "coreset", "distance", "cluster")
-INDEX = "faiss:hnsw?M=32"
+STRATEGIES = ("margin", "coreset", "distance?aggregate=min", "distance?aggregate=max", "cluster")
+#: The pools' index: IVF cells with float16 vectors (768 MB at 1M rows; float32 took 1.5 GB).
+INDEX = "faiss:ivf?nlist=1024&nprobe=8&storage=fp16"
+PEER_CAP_S = 120.0
 POOLS = {
     "full": "full",
     "seals": f"seals?k=100&index={INDEX}",
@@ -64,6 +68,14 @@ POOLS = {
 JITTER = 0.1  # norm of the noise added to a copied row before re-normalising
 CHUNK = 1 << 16
 BUDGET, LABELLED = 500, 5000
+
+
+def strategy(spec: str):
+    """The annal strategy a spec like ``distance?aggregate=min`` names."""
+    from annal.al import STRATEGIES, make_strategy
+
+    name, params = STRATEGIES.parse_spec(spec)
+    return make_strategy(name, **params)
 
 
 def load() -> str:
@@ -163,7 +175,7 @@ def time_one(
     folder: Path, n: int, pool_name: str, strategies: list[str], seed: int, index: str = INDEX
 ) -> list[dict]:
     """One measured round (module docstring) in this process; returns the CSV rows."""
-    from annal.al import PoolState, make_strategy
+    from annal.al import PoolState
     from annal.al.geometry import as_float32
     from annal.al.models import LabelledModel, make_classifier
     from annal.al.pools import make_pool
@@ -185,40 +197,44 @@ def time_one(
     new = rng.choice(np.flatnonzero(~labelled), size=BUDGET, replace=False)
     labelled[new] = True
     known[new] = y[new]
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     model = LabelledModel(make_classifier("sgd", seed), n_classes).fit(
         as_float32(X[labelled]), y[labelled]
     )
-    fit_s = time.perf_counter() - t0
+    fit_s, fit_cpu = time.perf_counter() - t0, time.process_time() - c0
     state = PoolState(X, ids, labelled, model=model, n_classes=n_classes, labels=known)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     sub, stats = pool.restrict(state, BUDGET, seed + 1)
-    pool_s = time.perf_counter() - t0
+    pool_s, pool_cpu = time.perf_counter() - t0, time.process_time() - c0
     unit_s = 0.0
     rows = []
-    for name in strategies:
+    for spec in strategies:
         fresh = PoolState(
             sub.X, sub.ids, sub.labelled, model=model, n_classes=n_classes, unit=sub._unit
         )
-        if pool_name == "full" and name != "margin" and sub._unit is None:
+        chosen = strategy(spec)
+        large = any(
+            getattr(chosen, f, lambda _s: False)(fresh) for f in ("uses_pivots", "uses_sample")
+        )
+        if pool_name == "full" and spec != "margin" and not large and sub._unit is None:
             t0 = time.perf_counter()  # the loop computes unit rows once per run, not per round
             sub._unit = fresh.unit
             unit_s = time.perf_counter() - t0
             fresh._unit = sub._unit
-        strategy = make_strategy(name)
-        t0 = time.perf_counter()
-        picked = strategy.select(fresh, BUDGET, seed=seed)
-        select_s = time.perf_counter() - t0
+        t0, c0 = time.perf_counter(), time.process_time()
+        picked = chosen.select(fresh, BUDGET, seed=seed)
+        select_s, select_cpu = time.perf_counter() - t0, time.process_time() - c0
         assert len(set(picked.tolist())) == BUDGET and not labelled[picked].any()
         rows.append(
             {
                 "n": n,
                 "pool": pool_name,
-                "strategy": name,
+                "strategy": spec,
                 "fit_s": round(fit_s, 3),
                 "pool_s": round(pool_s, 3),
                 "select_s": round(select_s, 3),
                 "round_s": round(fit_s + pool_s + select_s, 3),
+                "round_cpu_s": round(fit_cpu + pool_cpu + select_cpu, 3),
                 "pool_size": stats.size,
                 "cold_pool_s": round(cold_s, 2),
                 "unit_once_s": round(unit_s, 2),
@@ -226,13 +242,25 @@ def time_one(
                 "index_build_s": "" if build_s is None else round(build_s, 1),
                 "index_loaded": bool(built and built.loaded),
                 "index_mb": round(built.disk_bytes() / 2**20) if built else "",
+                "large_path": large,
                 "peak_rss_mb": round(peak_rss_mb()),
                 "load": load(),
-                "repr": repr(strategy),
+                "repr": repr(chosen),
             }
         )
         print(json.dumps(rows[-1]), flush=True)
     return rows
+
+
+def run_child(cmd: list[str], csv_path: Path) -> int:
+    """Run a measuring child process; its JSON lines are appended to ``csv_path``."""
+    out = subprocess.run(cmd, capture_output=True, text=True)
+    rows = [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
+    if out.returncode != 0:
+        print(out.stderr[-3000:], file=sys.stderr)
+    if rows:
+        append_csv(csv_path, rows)
+    return out.returncode
 
 
 def run_time(
@@ -246,22 +274,151 @@ def run_time(
     """Each (size, pool) in a child process; rows appended to the CSV."""
     for n in sizes:
         for pool in pools:
-            strats = strategies
-            if pool == "full" and n >= 1_000_000:
-                # coreset/cluster/min-max distance on the whole pool need float32 copies of it
-                # (unit rows + the unlabelled rows: 2 x 1.5 GB) beyond the 4 GiB RSS bound.
-                strats = [s for s in strategies if s in ("margin", "distance")]
             cmd = [sys.executable, __file__, "time-one", "--dir", str(folder), "--size", str(n)]
-            cmd += ["--pool", pool, "--strategies", ",".join(strats), "--seed", str(seed)]
+            cmd += ["--pool", pool, "--strategies", ";".join(strategies), "--seed", str(seed)]
             cmd += ["--index", index]
             t0 = time.perf_counter()
-            out = subprocess.run(cmd, capture_output=True, text=True)
-            rows = [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
-            if out.returncode != 0:
-                print(out.stderr[-3000:], file=sys.stderr)
-            if rows:
-                append_csv(TIME_CSV, rows)
-            print(f"{n:>9,} {pool:<9} {time.perf_counter() - t0:6.1f} s wall, rc {out.returncode}")
+            rc = run_child(cmd, TIME_CSV)
+            print(f"{n:>9,} {pool:<9} {time.perf_counter() - t0:6.1f} s wall, rc {rc}")
+
+
+# -- peers ---------------------------------------------------------------------------------------
+def _centroid_softmax():
+    """The class :class:`CentroidSoftmax` (scikit-learn imported on first use)."""
+    from sklearn.base import BaseEstimator, ClassifierMixin
+
+    class CentroidSoftmax(ClassifierMixin, BaseEstimator):
+        """The peers' classifier: softmax of 20 x cosine to each class's mean labelled row, for
+        any rows (small-text asks the whole pool, scikit-activeml only its sub-sample). Cheap,
+        so the peers are timed on their candidate pools and selection."""
+
+        def __init__(self, n_classes: int = 2) -> None:
+            self.n_classes = n_classes
+
+        def fit(self, X: np.ndarray, y: np.ndarray) -> CentroidSoftmax:
+            y = np.asarray(y).astype(np.int64)
+            C = np.zeros((self.n_classes, X.shape[1]), dtype=np.float32)
+            np.add.at(C, y, np.asarray(X, dtype=np.float32))
+            self.C = C / np.maximum(np.linalg.norm(C, axis=1, keepdims=True), 1e-12)
+            self.classes_ = np.arange(self.n_classes)
+            self.n_features_in_ = X.shape[1]
+            return self
+
+        def predict_proba(self, X: np.ndarray) -> np.ndarray:
+            out = np.empty((len(X), self.n_classes), dtype=np.float32)
+            for start in range(0, len(X), CHUNK):
+                z = 20.0 * (np.asarray(X[start : start + CHUNK], dtype=np.float32) @ self.C.T)
+                z -= z.max(axis=1, keepdims=True)
+                np.exp(z, out=z)
+                out[start : start + len(z)] = z / z.sum(axis=1, keepdims=True)
+            return out
+
+        def predict(self, X: np.ndarray) -> np.ndarray:
+            return self.predict_proba(X).argmax(axis=1)
+
+        # small-text protocol
+        @property
+        def num_classes(self) -> int:
+            return self.n_classes
+
+        def embed(self, dataset, pbar=None, **kw) -> np.ndarray:
+            return dataset
+
+    return CentroidSoftmax
+
+
+def peer_calls(X, y_lab, labelled, n_classes, seed):
+    """label -> a call returning the peer's batch (positions), margin inside every pool."""
+    import warnings
+
+    unl = np.setdiff1d(np.arange(len(X)), labelled)
+    CentroidSoftmax = _centroid_softmax()
+    clf = CentroidSoftmax(n_classes).fit(X[labelled], y_lab)
+    calls = {}
+    try:
+        from small_text.query_strategies import SEALS, AnchorSubsampling, BreakingTies
+
+        def small_text(make):
+            def run():
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    out = make().query(clf, X, unl, labelled, y_lab, n=BUDGET, pbar=None)
+                return np.asarray(out)
+
+            return run
+
+        calls["small-text SEALS(BreakingTies, k=100)"] = small_text(
+            lambda: SEALS(BreakingTies(), k=100)
+        )
+        calls["small-text AnchorSubsampling(BreakingTies, 10000, 10 anchors, k=50)"] = small_text(
+            lambda: AnchorSubsampling(BreakingTies(), subsample_size=10_000)
+        )
+    except ImportError as exc:
+        print(f"small-text not available: {exc}", file=sys.stderr)
+    try:
+        from skactiveml.classifier import SklearnClassifier
+        from skactiveml.pool import SubSamplingWrapper, UncertaintySampling
+
+        y = np.full(len(X), np.nan)
+        y[labelled] = y_lab
+        sk_clf = SklearnClassifier(CentroidSoftmax(n_classes), classes=np.arange(n_classes))
+        sk_clf.fit(X, y)
+
+        def skactiveml():
+            wrapper = SubSamplingWrapper(
+                UncertaintySampling(method="margin_sampling", random_state=seed),
+                max_candidates=10_000,
+                random_state=seed,
+            )
+            return np.asarray(wrapper.query(X, y, clf=sk_clf, fit_clf=False, batch_size=BUDGET))
+
+        calls["scikit-activeml SubSamplingWrapper(margin, 10000)"] = skactiveml
+    except ImportError as exc:
+        print(f"scikit-activeml not available: {exc}", file=sys.stderr)
+    return calls
+
+
+def time_peers(folder: Path, n: int, seed: int, cap_s: float) -> list[dict]:
+    """One query of every peer at pool size ``n`` with ``LABELLED`` labelled rows, each stopped
+    at ``cap_s`` (then reported as a lower bound); the peers build their own index inside it."""
+    from selection import capped, check_selection
+
+    X = np.load(folder / f"pool-{n}.npy", mmap_mode="r")
+    y = np.load(folder / f"pool-{n}.y.npy")
+    n_classes = int(max(y.max(), np.load(folder / "test.y.npy").max()) + 1)
+    rng = np.random.default_rng(seed)
+    labelled = np.sort(rng.choice(n, size=LABELLED, replace=False))
+    Xf = np.empty(X.shape, dtype=np.float32)  # the peers take float32 arrays in memory
+    for start in range(0, n, CHUNK):
+        block = np.asarray(X[start : start + CHUNK], dtype=np.float32)
+        Xf[start : start + CHUNK] = block / np.linalg.norm(block, axis=1, keepdims=True)
+    rows = []
+    for label, call in peer_calls(Xf, y[labelled], labelled, n_classes, seed).items():
+        c0 = time.process_time()
+        seconds = capped(
+            call, cap_s, lambda sel, who=label: check_selection(sel, labelled, BUDGET, who)
+        )
+        rows.append(
+            {
+                "n": n,
+                "peer": label,
+                "seconds": round(seconds, 2) if math.isfinite(seconds) else "",
+                "lower_bound": "" if math.isfinite(seconds) else cap_s,
+                "cpu_s": round(time.process_time() - c0, 1),
+                "peak_rss_mb": round(peak_rss_mb()),
+                "load": load(),
+            }
+        )
+        print(json.dumps(rows[-1]), flush=True)
+    return rows
+
+
+def run_peers(folder: Path, sizes: list[int], seed: int, cap_s: float) -> None:
+    """:func:`time_peers` per size, each in its own process; rows appended to the CSV."""
+    for n in sizes:
+        cmd = [sys.executable, __file__, "peers-one", "--dir", str(folder), "--size", str(n)]
+        cmd += ["--seed", str(seed), "--cap", str(cap_s)]
+        run_child(cmd, PEERS_CSV)
 
 
 # -- quality -----------------------------------------------------------------------------------
@@ -314,9 +471,11 @@ def run_quality(folder: Path, rounds: int, seeds: list[int], pools: list[str], t
         prev = pd.read_csv(QUALITY_CSV)
         done = set(zip(prev["task"], prev["pool"], prev["seed"], prev["rounds"], strict=True))
     all_tasks = quality_tasks(folder)
-    for task in tasks:
-        X, y, minority = all_tasks[task]
-        for seed in seeds:
+    # Seed-major: every task and pool gets seed 0 before any gets seed 1, so a run stopped
+    # early still compares every pool on the same seeds.
+    for seed in seeds:
+        for task in tasks:
+            X, y, minority = all_tasks[task]
             train, test = stratified_split(y, test_size=0.2, seed=seed)
             for pool in pools:
                 if (task, pool, seed, rounds) in done:
@@ -330,9 +489,9 @@ def run_quality(folder: Path, rounds: int, seeds: list[int], pools: list[str], t
                     pool=POOLS[pool],
                     stopping=(),
                 )
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 recs = loop.run(X[train], y[train], X[test], y[test], n_classes=int(y.max()) + 1)
-                wall = time.perf_counter() - t0
+                wall, cpu = time.perf_counter() - t0, time.process_time() - c0
                 lab = np.array([r.n_labelled for r in recs], dtype=float)
                 f1 = np.array([r.f1_macro for r in recs])
                 aulc = float(np.trapezoid(f1, lab) / (lab[-1] - lab[0]))
@@ -356,10 +515,58 @@ def run_quality(folder: Path, rounds: int, seeds: list[int], pools: list[str], t
                     "query_plus_pool_s": round(sum(r.query_s + r.pool_search_s for r in recs), 1),
                     "index_build_s": round(sum(r.pool_build_s for r in recs), 1),
                     "wall_s": round(wall, 1),
+                    "cpu_s": round(cpu, 1),
                     "load": load(),
                 }
                 append_csv(QUALITY_CSV, [row])
                 print(json.dumps(row), flush=True)
+
+
+def run_quality_large(folder: Path, rounds: int, seeds: list[int], strategies: list[str]):
+    """The large-pool paths against the exact ones on the real union (52k rows, forced with
+    ``large_pool=1``): same initial set and seed; round-1 picks overlap, final and AULC F1."""
+    from annal.al import STRATEGIES, ActiveLearningLoop, make_strategy, stratified_split
+
+    X, y, _ = quality_tasks(folder)["union"]
+    for seed in seeds:
+        train, test = stratified_split(y, test_size=0.2, seed=seed)
+        for spec in strategies:
+            name, params = STRATEGIES.parse_spec(spec)
+            runs = {}
+            for variant, extra in (("exact", {}), ("large", {"large_pool": 1})):
+                loop = ActiveLearningLoop(
+                    make_strategy(name, **params, **extra),
+                    initial=250,
+                    budget=BUDGET,
+                    rounds=rounds,
+                    seed=seed,
+                    stopping=(),
+                )
+                t0, c0 = time.perf_counter(), time.process_time()
+                recs = loop.run(X[train], y[train], X[test], y[test], n_classes=int(y.max()) + 1)
+                runs[variant] = (recs, time.perf_counter() - t0, time.process_time() - c0)
+            first = [set(runs[v][0][0].selected_ids) for v in ("exact", "large")]
+            rows = []
+            for variant, (recs, wall, cpu) in runs.items():
+                lab = np.array([r.n_labelled for r in recs], dtype=float)
+                f1 = np.array([r.f1_macro for r in recs])
+                rows.append(
+                    {
+                        "strategy": spec,
+                        "variant": variant,
+                        "seed": seed,
+                        "rounds": rounds,
+                        "final_f1": round(float(f1[-1]), 4),
+                        "aulc_f1": round(float(np.trapezoid(f1, lab) / (lab[-1] - lab[0])), 4),
+                        "round1_overlap": round(len(first[0] & first[1]) / BUDGET, 3),
+                        "query_s": round(sum(r.query_s for r in recs), 1),
+                        "wall_s": round(wall, 1),
+                        "cpu_s": round(cpu, 1),
+                        "load": load(),
+                    }
+                )
+                print(json.dumps(rows[-1]), flush=True)
+            append_csv(LARGE_CSV, rows)
 
 
 # -- report ------------------------------------------------------------------------------------
@@ -369,7 +576,27 @@ def _fmt(v: float, digits: int = 2) -> str:
     )
 
 
-def report(path: Path = REPORT, cli_dir: Path | None = None) -> str:
+def _strategy_label(spec: str) -> str:
+    """``distance?aggregate=min`` -> ``distance (min)``."""
+    name, _, rest = spec.partition("?")
+    return f"{name} ({rest.partition('=')[2]})" if rest else name
+
+
+def _time_file(path: Path) -> dict:
+    """Wall, user+system CPU seconds and peak RSS from a ``/usr/bin/time -v`` file."""
+    facts = {}
+    for line in path.read_text().splitlines():
+        key, _, value = line.strip().rpartition(": ")
+        facts[key] = value
+    wall = 0.0
+    for part in facts.get("Elapsed (wall clock) time (h:mm:ss or m:ss)", "0").split(":"):
+        wall = wall * 60 + float(part)
+    cpu = float(facts.get("User time (seconds)", 0)) + float(facts.get("System time (seconds)", 0))
+    rss = int(facts.get("Maximum resident set size (kbytes)", 0)) / 1024
+    return {"wall": wall, "cpu": cpu, "rss": rss}
+
+
+def report(path: Path = REPORT, cli_dir: Path = DEFAULT_DIR / "cli-out") -> str:
     """The BENCHMARKS.md section (also returned) from the CSVs."""
     import pandas as pd
 
@@ -378,60 +605,97 @@ def report(path: Path = REPORT, cli_dir: Path | None = None) -> str:
         "",
         "One AL round at budget 500 with 5,000 labelled rows on pools of real MiniLM rows "
         "(all real rows of the 7 shared datasets outside a 10 % test set, plus jittered copies, "
-        "float16 memory-mapped). `round` = sgd fit + candidate pool + selection; `pool` = finding "
-        "the candidates this round (SEALS searches only the 500 rows labelled since the last "
-        "round); `cold` = the first call (index built or loaded, SEALS expanded from 4,500 "
-        "labelled rows), once per run. The index (table below) is built once per pool and "
-        "saved next to the embeddings. `×full` = full's round time / this round time (same size, strategy). "
-        "Peak RSS is the child process's. Shared 2-core machine: `load` is the 1-minute load "
-        "average at the row (2.0 would be both cores busy).",
+        "float16 memory-mapped). `round` = sgd fit + candidate pool + selection (wall), `CPU` "
+        "the same in process CPU seconds; `pool` = finding the candidates this round (SEALS "
+        "searches only the 500 rows labelled since the last round); `cold` = the first call "
+        "(index loaded, SEALS expanded from 4,500 labelled rows), once per run. `path`: "
+        "`pivots`/`sample` where the strategy took its large-pool path (min/max distance and "
+        "core-set through a pivot index of the labelled set, cluster through k-means on a "
+        "sample and a centroid index), `exact` otherwise. Index: "
+        f"`{INDEX}`, built once per pool and saved next to the embeddings. `×full` = full's "
+        "round time / this round time (same size, strategy). Peak RSS is the child process's "
+        "(`ru_maxrss`, the whole run including the cold call). Shared 2-core machine: `load` is "
+        "the 1-minute load average at the row (2.0 would be both cores busy).",
         "",
     ]
     if TIME_CSV.is_file():
         t = pd.read_csv(TIME_CSV).drop_duplicates(["n", "pool", "strategy"], keep="last")
         full = t[t["pool"] == "full"].set_index(["n", "strategy"])["round_s"]
         lines += [
-            "| pool size | pool | strategy | fit s | pool s | select s | round s | ×full | "
-            "candidates | cold s | peak RSS MiB | load |",
-            "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+            "| pool size | pool | strategy | fit s | pool s | select s | round s | CPU s | "
+            "×full | candidates | path | cold s | peak RSS MiB | load |",
+            "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|",
         ]
         order = {"full": 0, "seals": 1, "anchoral": 2, "random": 3}
         t = t.assign(o=t["pool"].map(order)).sort_values(["n", "strategy", "o"])
         for r in t.itertuples():
             ratio = full.get((r.n, r.strategy))
             ratio = "–" if ratio is None or r.pool == "full" else f"{ratio / r.round_s:.1f}"
+            path_ = "exact"
+            if str(r.large_path) == "True":
+                path_ = "sample" if r.strategy.startswith("cluster") else "pivots"
             lines.append(
-                f"| {r.n:,} | {r.pool} | {r.strategy} | {_fmt(r.fit_s)} | {_fmt(r.pool_s)} | "
-                f"{_fmt(r.select_s)} | **{_fmt(r.round_s)}** | {ratio} | {r.pool_size:,} | "
+                f"| {r.n:,} | {r.pool} | {_strategy_label(r.strategy)} | {_fmt(r.fit_s)} | "
+                f"{_fmt(r.pool_s)} | {_fmt(r.select_s)} | **{_fmt(r.round_s)}** | "
+                f"{_fmt(r.round_cpu_s)} | {ratio} | {r.pool_size:,} | {path_} | "
                 f"{_fmt(r.cold_pool_s, 1)} | {r.peak_rss_mb:,} | {r.load} |"
             )
-        idx = t[t["index_build_s"].notna() & (t["index_build_s"].astype(str) != "")]
-        idx = idx.drop_duplicates(["n"])
-        if len(idx):
-            lines += [
-                "",
-                "Index build (once per pool, then loaded from disk by every later run):",
-                "",
-            ]
-            lines += [
-                "| pool size | index | build s | on disk MiB | load |",
-                "|---:|---|---:|---:|---:|",
-            ]
-            for r in idx.itertuples():
+    if PEERS_CSV.is_file() and TIME_CSV.is_file():
+        p = pd.read_csv(PEERS_CSV).drop_duplicates(["n", "peer"], keep="last")
+        t = pd.read_csv(TIME_CSV).drop_duplicates(["n", "pool", "strategy"], keep="last")
+        margin = t[t["strategy"] == "margin"].set_index(["n", "pool"])
+        lines += [
+            "",
+            "Peers, same pools and labelled rows, margin inside the pool, one query each, stopped "
+            f"at {PEER_CAP_S:.0f} s (then shown as ≥). A peer's query builds its own index (neither "
+            "library keeps one across calls); annal's is built once and loaded, so annal is shown "
+            "as pool + selection of a round (no fit; the peers get a nearest-centroid softmax "
+            "instead of a fitted sgd) and, in brackets, with the cold call (index load, SEALS "
+            "expansion) added. Ratio = peer / annal.",
+            "",
+            "| pool size | peer | peer s | annal pool | annal s (with cold) | ratio |",
+            "|---:|---|---:|---|---:|---:|",
+        ]
+        match = {"SEALS": "seals", "Anchor": "anchoral", "SubSampling": "random"}
+        for r in p.itertuples():
+            pool = next((v for k, v in match.items() if k in r.peer), "")
+            peer_s = r.seconds if pd.notna(r.seconds) and str(r.seconds) != "" else None
+            shown = (
+                f"{float(peer_s):.1f}" if peer_s is not None else f"≥ {float(r.lower_bound):.0f}"
+            )
+            if (r.n, pool) in margin.index:
+                row = margin.loc[(r.n, pool)]
+                annal = float(row["pool_s"]) + float(row["select_s"])
+                cold = annal + float(row["cold_pool_s"])
+                secs = float(peer_s) if peer_s is not None else float(r.lower_bound)
+                ratio = ("" if peer_s is not None else "≥ ") + f"{secs / annal:.0f}×"
                 lines.append(
-                    f"| {r.n:,} | `{INDEX}` | {float(r.index_build_s):.0f} | {r.index_mb} | {r.load} |"
+                    f"| {r.n:,} | {r.peer} | {shown} | {pool} | {annal:.2f} ({cold:.1f}) | "
+                    f"{ratio} |"
                 )
-        missing = sorted({(n, s) for n in t["n"].unique() for s in STRATEGIES} - set(full.index))
-        if missing:
-            lines += [
-                "",
-                "Not run under `full` (each needs float32 copies of the whole pool, unit rows "
-                "plus the unlabelled rows, 2 × 1.5 GB at 1M, beyond the 4 GiB RSS bound): "
-                + ", ".join(f"{s} at {n:,}" for n, s in missing)
-                + ".",
-            ]
+            else:
+                lines.append(f"| {r.n:,} | {r.peer} | {shown} | {pool} (not run) | – | – |")
+    if LARGE_CSV.is_file():
+        q = pd.read_csv(LARGE_CSV)
+        lines += [
+            "",
+            "The large-pool paths against the exact ones on the real 65,704-row union (52k pool "
+            "rows, forced with `large_pool=1`), same seed and initial set, full pool, initial 250, "
+            "budget 500: `round-1 overlap` = share of the first batch both paths picked.",
+            "",
+            "| strategy | path | seeds × rounds | final macro-F1 | AULC macro-F1 | round-1 overlap "
+            "| query s/run |",
+            "|---|---|---|---:|---:|---:|---:|",
+        ]
+        for (spec, variant), g in q.groupby(["strategy", "variant"], sort=False):
+            lines.append(
+                f"| {_strategy_label(spec)} | {variant} | {len(g)} × {int(g['rounds'].iloc[0])} | "
+                f"{g['final_f1'].mean():.3f} | {g['aulc_f1'].mean():.3f} | "
+                f"{g['round1_overlap'].mean():.2f} | {g['query_s'].mean():.1f} |"
+            )
     if QUALITY_CSV.is_file():
         q = pd.read_csv(QUALITY_CSV)
+        q = q[q["rounds"] == q["rounds"].max()]
         lines += [
             "",
             "Quality: margin inside each pool, initial 250, budget 500, mean ± sd over seeds "
@@ -455,25 +719,36 @@ def report(path: Path = REPORT, cli_dir: Path | None = None) -> str:
                 f"{'–' if ml.empty else f'{ml.mean():.0f}'} | {g['mean_pool_size'].mean():,.0f} | "
                 f"{g['query_plus_pool_s'].mean():.1f} |"
             )
-    cli_csvs = sorted((RESULTS_DIR / "scale_pool_cli").glob("*.csv"))
+    cli_csvs = sorted(Path(cli_dir).glob("*.csv")) if cli_dir else []
     if cli_csvs:
         lines += [
             "",
-            "From the CLI on a 1,000,000-row dataset folder (`data.csv` + float16 `minilm.npy`; "
-            "pool 800k after the 20 % test split), 10 rounds:",
+            "From the CLI on a 1,000,000-row dataset folder (`data.csv` + float16 `minilm.npy`, "
+            "all 65,704 real rows plus jittered copies; pool 800k after the 20 % test split), "
+            "`annal al run DIR --strategy S --pool P --rounds 10 --budget 500 --initial 4500 "
+            f"--out S-P.csv`, P = `seals?k=100&index={INDEX}` or "
+            f"`anchoral?anchors=10&k=50&size=10000&index={INDEX}`, under `nice -n 5` and "
+            "`/usr/bin/time -v` (wall, user+system CPU, peak RSS of the whole command: load, "
+            "index, 11 fits and evaluations on 200k test rows). Per round: mean seconds.",
             "",
-            "| run | rounds | mean fit s | mean pool s | mean query s | index build s "
-            "| candidates (first → last) | final macro-F1 |",
-            "|---|---:|---:|---:|---:|---:|---|---:|",
+            "| run | rounds | wall s | CPU s | peak RSS MiB | fit s | pool s | query s | eval s "
+            "| index build s | candidates (first → last) | final macro-F1 |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|",
         ]
         for f in cli_csvs:
             d = pd.read_csv(f)
             sel = d[d["pool_size"] > 0]
+            tf = f.with_suffix(".time")
+            facts = (
+                _time_file(tf) if tf.is_file() else {"wall": math.nan, "cpu": math.nan, "rss": 0}
+            )
             lines.append(
-                f"| `{f.stem}` | {len(d) - 1} | {d['fit_s'].mean():.2f} | "
+                f"| `{f.stem}` | {len(d) - 1} | {facts['wall']:.0f} | {facts['cpu']:.0f} | "
+                f"{facts['rss']:,.0f} | {d['fit_s'].mean():.2f} | "
                 f"{sel['pool_search_s'].mean():.2f} | {sel['query_s'].mean():.2f} | "
-                f"{d['pool_build_s'].sum():.0f} | {sel['pool_size'].iloc[0]:,} → "
-                f"{sel['pool_size'].iloc[-1]:,} | {d['f1_macro'].iloc[-1]:.3f} |"
+                f"{d['eval_s'].mean():.2f} | {d['pool_build_s'].sum():.0f} | "
+                f"{sel['pool_size'].iloc[0]:,} → {sel['pool_size'].iloc[-1]:,} | "
+                f"{d['f1_macro'].iloc[-1]:.3f} |"
             )
     notes = RESULTS_DIR / "scale_pool_notes.md"
     if notes.is_file():
@@ -495,16 +770,28 @@ def main(argv: list[str] | None = None) -> int:
     tp = parser._subparsers._group_actions[0].choices  # noqa: SLF001
     tp["time"].add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     tp["time"].add_argument("--pools", default="full,seals,anchoral")
-    tp["time"].add_argument("--strategies", default=",".join(STRATEGIES))
+    tp["time"].add_argument("--strategies", default=";".join(STRATEGIES))
     tp["time-one"].add_argument("--size", type=int, required=True)
     tp["time-one"].add_argument("--pool", required=True)
-    tp["time-one"].add_argument("--strategies", default=",".join(STRATEGIES))
+    tp["time-one"].add_argument("--strategies", default=";".join(STRATEGIES))
     for name in ("time", "time-one"):
         tp[name].add_argument("--index", default=INDEX, help="ANN index of seals/anchoral")
     tp["quality"].add_argument("--rounds", type=int, default=20)
     tp["quality"].add_argument("--seeds", type=int, default=3)
     tp["quality"].add_argument("--pools", default="full,seals,anchoral,random")
     tp["quality"].add_argument("--tasks", default="union,minority 1%,minority 0.1%")
+    for name in ("peers", "peers-one"):
+        pp = sub.add_parser(name)
+        pp.add_argument("--dir", type=Path, default=DEFAULT_DIR)
+        pp.add_argument("--seed", type=int, default=0)
+        pp.add_argument("--cap", type=float, default=PEER_CAP_S)
+    tp["peers"].add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    tp["peers-one"].add_argument("--size", type=int, required=True)
+    ql = sub.add_parser("quality-large")
+    ql.add_argument("--dir", type=Path, default=DEFAULT_DIR)
+    ql.add_argument("--rounds", type=int, default=10)
+    ql.add_argument("--seeds", type=int, default=1)
+    ql.add_argument("--strategies", default="coreset;distance?aggregate=min;cluster")
     sub.add_parser("report")
     args = parser.parse_args(argv)
     if args.cmd == "build":
@@ -514,12 +801,20 @@ def main(argv: list[str] | None = None) -> int:
             args.dir,
             args.sizes,
             args.pools.split(","),
-            args.strategies.split(","),
+            args.strategies.split(";"),
             args.seed,
             args.index,
         )
     elif args.cmd == "time-one":
-        time_one(args.dir, args.size, args.pool, args.strategies.split(","), args.seed, args.index)
+        time_one(args.dir, args.size, args.pool, args.strategies.split(";"), args.seed, args.index)
+    elif args.cmd == "peers":
+        run_peers(args.dir, args.sizes, args.seed, args.cap)
+    elif args.cmd == "peers-one":
+        time_peers(args.dir, args.size, args.seed, args.cap)
+    elif args.cmd == "quality-large":
+        run_quality_large(
+            args.dir, args.rounds, list(range(args.seeds)), args.strategies.split(";")
+        )
     elif args.cmd == "quality":
         run_quality(
             args.dir,

@@ -9,8 +9,9 @@ margin with its 95% interval, wins/ties/losses, final macro-F1, minority recall,
 round) with the issue's goal beside each strategy (pooled AULC at least 0.01 above margin with
 the interval above zero), and writes it to ``docs/tournament.md``. Nothing here runs the grid
 or tunes anything: the numbers come from the stored rounds. Several run directories of one
-config that differ only in their seeds (a grid run in parts) are pooled; only (dataset, seed)
-groups where every strategy finished count, so every difference stays paired.
+config that differ only in their seeds or datasets (a grid run in parts) are pooled, each cell
+counted once; only (dataset, seed) groups where every strategy finished count, so every
+difference stays paired.
 """
 
 from __future__ import annotations
@@ -66,14 +67,36 @@ def load_runs(run_dirs: list[Path]) -> tuple[Config, pd.DataFrame, dict, pd.Data
             rounds.append(store.rounds_frame())
             runs.append(store.runs())
             ds_info.update(store.datasets())
-    first = configs[0].model_dump(exclude={"seeds"})
+    parts = {"seeds", "datasets"}
+    first = configs[0].model_dump(exclude=parts)
     for path, cfg in zip(run_dirs[1:], configs[1:], strict=True):
-        if cfg.model_dump(exclude={"seeds"}) != first:
-            raise SystemExit(f"error: {path}: not the same config as {run_dirs[0]} (seeds aside)")
-    seeds = sorted(s for cfg in configs for s in cfg.seeds)
-    config = configs[0].model_copy(update={"seeds": seeds})
-    all_rounds = pd.concat(rounds, ignore_index=True)
-    return config, all_rounds, ds_info, pd.concat(runs, ignore_index=True)
+        if cfg.model_dump(exclude=parts) != first:
+            raise SystemExit(
+                f"error: {path}: not the same config as {run_dirs[0]} (seeds and datasets aside)"
+            )
+    seeds = sorted({s for cfg in configs for s in cfg.seeds})
+    datasets = list({d.key: d for cfg in configs for d in cfg.datasets}.values())
+    config = configs[0].model_copy(update={"seeds": seeds, "datasets": datasets})
+    return (
+        config,
+        first_of_each_cell(pd.concat(rounds, ignore_index=True), RUN_KEY + ["round"]),
+        ds_info,
+        first_of_each_cell(pd.concat(runs, ignore_index=True), RUN_KEY),
+    )
+
+
+#: What names one run of the grid: the same cell run in two parts (a run resumed into a second
+#: directory) is counted once, from the first directory that finished it.
+RUN_KEY = ["dataset", "strategy", "init", "seed"]
+
+
+def first_of_each_cell(frame: pd.DataFrame, key: list[str]) -> pd.DataFrame:
+    """``frame`` with one row per ``key``: finished rows first, then the order of the run dirs."""
+    if frame.empty or not set(key) <= set(frame.columns):
+        return frame
+    order = (frame["status"] != "done").astype(int) if "status" in frame else 0
+    ranked = frame.assign(_order=order).sort_values("_order", kind="stable")
+    return ranked.drop_duplicates(key).drop(columns="_order").sort_index()
 
 
 def tournament_table(run_dirs: list[Path], baseline: str = "margin") -> tuple[pd.DataFrame, dict]:

@@ -1,5 +1,5 @@
-"""README's "Extending annal": a toy strategy and a toy index backend, each one class plus one
-registry line, work everywhere a built-in one does."""
+"""README's "Extending annal": a toy strategy, a toy classifier and a toy index backend, each
+one class plus one registry line, work everywhere a built-in one does."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 import pytest
-from annotated_types import Ge
+from annotated_types import Ge, Gt
+from sklearn.naive_bayes import GaussianNB
 
-from annal.al import STRATEGIES, ActiveLearningLoop, make_strategy
+from annal.al import CLASSIFIERS, STRATEGIES, ActiveLearningLoop, make_classifier, make_strategy
+from annal.al.classifiers.base import Classifier
 from annal.al.strategies.base import Strategy, top_k
 from annal.errors import AnnalError
 from annal.index import INDEX_BACKENDS, make_index, parse_spec
@@ -30,6 +32,18 @@ class FarthestFirst(Strategy):
     def _select(self, state, k, rng):
         norms = (state.X[state.unlabelled_pos] ** 2).sum(1) ** self.power
         return state.unlabelled_pos[top_k(norms if self.order == "desc" else -norms, k, rng)]
+
+
+class NaiveBayes(Classifier):
+    """Gaussian naive Bayes (the README's example)."""
+
+    name = "naive-bayes"
+
+    def __init__(self, var_smoothing: Annotated[float, Gt(0)] = 1e-9) -> None:
+        self.var_smoothing = var_smoothing
+
+    def estimator(self, seed):
+        return GaussianNB(var_smoothing=self.var_smoothing)
 
 
 class ScanIndex(VectorIndex):
@@ -60,9 +74,11 @@ class ScanIndex(VectorIndex):
 @pytest.fixture
 def registered() -> Any:
     STRATEGIES.register(FarthestFirst)  # the one registry line
+    CLASSIFIERS.register(NaiveBayes)
     INDEX_BACKENDS.register(ScanIndex)
     yield
     STRATEGIES.unregister(FarthestFirst.name)
+    CLASSIFIERS.unregister(NaiveBayes.name)
     INDEX_BACKENDS.unregister(ScanIndex.name)
 
 
@@ -88,6 +104,44 @@ def test_a_toy_strategy_is_one_class_and_one_registry_line(registered):
         make_strategy("farthest-first", power="0")
     with pytest.raises(AnnalError, match="must be one of desc, asc"):
         make_strategy("farthest-first", order="up")
+
+
+def test_a_toy_classifier_is_one_class_and_one_registry_line(registered, tmp_path):
+    from annal.experiments.config import parse_config
+
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((150, 5)).astype(np.float32)
+    y = rng.integers(0, 3, 150)
+    est = make_classifier("naive-bayes", 0, {"var_smoothing": "1e-3"})  # text typed
+    assert isinstance(est, GaussianNB) and est.var_smoothing == 1e-3
+    loop = ActiveLearningLoop(
+        "margin",
+        classifier="naive-bayes",
+        classifier_params={"var_smoothing": 1e-3},
+        initial=12,
+        budget=10,
+        rounds=2,
+        seed=0,
+    )
+    records = loop.run(X[:120], y[:120], X[120:], y[120:])
+    assert [r.n_labelled for r in records] == [12, 22, 32]
+    first = loop.initial_ids(X[:120], np.arange(120), n_classes=3, y_pool=y[:120])
+    by_hand = GaussianNB(var_smoothing=1e-3).fit(X[first], y[first]).predict(X[120:])
+    assert records[0].accuracy == pytest.approx(float((by_hand == y[120:]).mean()))
+    base = {"datasets": ["demo"], "strategies": ["random"]}
+    cfg = parse_config(
+        {**base, "classifier": {"name": "naive-bayes", "params": {"var_smoothing": 0.1}}}
+    )
+    assert str(cfg.classifier) == "naive-bayes var_smoothing=0.1"
+    with pytest.raises(
+        AnnalError,
+        match="classifier: parameter var_smoothing='0' for classifier 'naive-bayes' must be > 0",
+    ):
+        parse_config(
+            {**base, "classifier": {"name": "naive-bayes", "params": {"var_smoothing": 0}}}
+        )
+    with pytest.raises(AnnalError, match="unknown parameter 'alpha' .*; valid: var_smoothing"):
+        make_classifier("naive-bayes", 0, {"alpha": 1})
 
 
 def test_a_toy_backend_is_one_class_and_one_registry_line(registered):

@@ -307,7 +307,26 @@ class Registry(Generic[T]):
             part.check_params()  # checks that span parameters (a class may add some)
         return part
 
-    def from_spec(self, spec: str) -> T:
-        """The part a spec string ``name?key=value&...`` names."""
-        name, pairs = split_spec(spec, f"{self.kind} spec")
-        return self.build(name, dict(pairs))
+    def parse_spec(self, spec: str, nested: str | None = None) -> tuple[str, dict[str, Any]]:
+        """A spec string ``name?key=value&...`` as the part's name and its typed parameters.
+
+        ``nested`` names a parameter whose value may itself be a spec with parameters (see
+        :func:`annal.spec.split_spec`).
+
+        Raises
+        ------
+        AnnalError
+            Bad grammar, an unknown part or parameter, a value of the wrong type.
+        """
+        what = f"{self.kind} spec"
+        if not isinstance(spec, str) or not spec.strip():
+            split_spec(spec, what)  # raises: empty
+        text = spec.strip()
+        cls = self[text.partition("?")[0]]
+        name, pairs = split_spec(text, what, nested=nested, own=constructor_params(cls))
+        return name, typed_params(cls, dict(pairs), f"for {self.kind} {name!r}")
+
+    def from_spec(self, spec: str, nested: str | None = None) -> T:
+        """The part a spec string ``name?key=value&...`` names (see :meth:`parse_spec`)."""
+        name, params = self.parse_spec(spec, nested)
+        return self.build(name, params)

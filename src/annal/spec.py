@@ -11,7 +11,7 @@ numbers, ``[a, b]`` lists; anything else stays text.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 
 import yaml
 
@@ -21,7 +21,9 @@ from annal.errors import AnnalError
 _RESERVED = "?&= "
 
 
-def split_spec(spec: str, what: str = "spec") -> tuple[str, tuple[tuple[str, str], ...]]:
+def split_spec(
+    spec: str, what: str = "spec", *, nested: str | None = None, own: Collection[str] = ()
+) -> tuple[str, tuple[tuple[str, str], ...]]:
     """``"name?a=1&b=x"`` -> ``("name", (("a", "1"), ("b", "x")))``, values as text.
 
     Parameters
@@ -30,6 +32,14 @@ def split_spec(spec: str, what: str = "spec") -> tuple[str, tuple[tuple[str, str
         The spec string.
     what : str
         What the spec names, for error messages (``"index spec"``, ``"model spec"``).
+    nested : str, optional
+        A parameter whose value is itself a spec with parameters (a candidate pool's
+        ``index``): ``seals?index=faiss:hnsw?M=32&efSearch=64&k=50`` gives ``index`` the
+        value ``faiss:hnsw?M=32&efSearch=64``. After such a value, every ``key=value`` whose
+        key is not in ``own`` belongs to it; the nested spec's own grammar is checked by
+        whoever parses it.
+    own : collection of str
+        The parameters of the part itself (needed with ``nested``).
 
     Raises
     ------
@@ -46,14 +56,22 @@ def split_spec(spec: str, what: str = "spec") -> tuple[str, tuple[tuple[str, str
     if sep:
         if not query:
             raise AnnalError(f"{what} {spec!r} ends with '?' but names no parameter")
+        inner = -1  # position in params of a nested spec that has parameters
         for part in query.split("&"):
             key, eq, value = part.partition("=")
             if not eq or not key:
                 raise AnnalError(f"{what} {spec!r}: expected name=value, got {part!r}")
+            if inner >= 0 and key not in own:
+                outer_key, text = params[inner]
+                params[inner] = (outer_key, f"{text}&{part}")
+                continue
             if any(key == k for k, _ in params):
                 raise AnnalError(f"parameter {key!r} given twice in {what} {spec!r}")
-            if not value or any(c in value for c in _RESERVED):
+            reserved = " " if key == nested else _RESERVED
+            if not value or any(c in value for c in reserved):
                 raise AnnalError(f"parameter {key!r} in {what} {spec!r} has an invalid value")
+            if key == nested and "?" in value:
+                inner = len(params)
             params.append((key, value))
     return name, tuple(params)
 

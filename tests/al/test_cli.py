@@ -48,6 +48,21 @@ def test_al_run_user_errors_exit_2(shared_root):
         assert message in result.output
 
 
+def test_al_run_out_has_the_columns_of_results_export(tmp_path):
+    from annal.al import RoundRecord
+
+    out = tmp_path / "rounds.parquet"
+    args = ["al", "run", "demo", "--strategy", "margin", "--rounds", "1", "--budget", "10"]
+    result = runner.invoke(app, [*args, "--initial", "20", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    df = pd.read_parquet(out)
+    run = ["dataset", "strategy", "pool", "init", "seed", "classifier"]
+    assert list(df.columns) == [*run, "round", *RoundRecord.columns(), "n_selected"]
+    assert df["n_labelled"].tolist() == [20, 30] and df["n_selected"].tolist() == [10, 0]
+    assert set(df["stop_change"].dropna()) <= {0.0, 1.0}  # flags as results export has them
+    assert df["recall_per_class"].str.startswith('{"').all()  # per-class values by class name
+
+
 def test_stop_lines_say_where_each_criterion_stopped_and_the_cost():
     from annal.cli.al import stop_lines
 

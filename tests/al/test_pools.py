@@ -43,8 +43,10 @@ POOL_SPECS = [
     "seals?k=3&index=exact",
     "seals?k=4&index=faiss:flat",
     "seals?k=3&index=faiss:hnsw?M=8",
+    "seals?k=3&index=faiss:ivf?nlist=2&nprobe=2&storage=fp16",
     "anchoral?anchors=2&k=5&size=12&index=exact",
     "anchoral?anchors=3&k=4&size=30&index=hnswlib?M=8",
+    "anchoral?anchors=2&k=6&size=20&index=faiss:hnsw?M=8&storage=sq8",
 ]
 
 cases = st.fixed_dictionaries(
@@ -243,13 +245,19 @@ def test_pool_specs_parse_typed_and_nested_index_parameters():
         ("seals?kk=1", "valid: k, index"),
         ("seals?k=one", "must be an integer"),
         ("seals?index=faiss:hnsw?Mx=1", "unknown parameter 'Mx'"),
-        ("random?size", "expected key=value"),
+        ("random?size", "expected name=value"),
         ("seals?k=1&k=2", "given twice"),
+        # Bounds are constructor annotations: refused when the pool is built, before a round.
+        ("random?size=0", "parameter size='0' for pool 'random' must be >= 1"),
+        ("seals?k=0&index=exact", "k='0' for pool 'seals'.* must be >= 1"),
+        ("anchoral?anchors=0", "anchors='0' for pool 'anchoral'.* must be >= 1"),
+        ("anchoral?size=-3", "size='-3' for pool 'anchoral'.* must be >= 1"),
+        ("anchoral?index=faiss:ivf?nlist=0", "nlist='0' for faiss:ivf.* must be >= 1"),
     ):
         with pytest.raises(AnnalError, match=msg):
             make_pool(bad)
-    with pytest.raises(AnnalError, match="size must be >= 1"):
-        make_pool("random?size=0").candidates(_state(*blobs(5, 2)[:1], np.zeros(5, bool)), None)
+    with pytest.raises(AnnalError, match="size='0' for pool 'random'.* must be >= 1"):
+        make_pool("random", size=0)
 
 
 def test_large_float16_memmap_pool_is_read_in_place(tmp_path, monkeypatch):
@@ -283,3 +291,25 @@ def test_large_float16_memmap_pool_is_read_in_place(tmp_path, monkeypatch):
     )
     assert [r.selected_ids for r in got] == [r.selected_ids for r in want]
     assert len(got_mm) == 3
+
+
+def test_a_large_float16_pool_hands_strategies_float16_candidates(tmp_path, monkeypatch):
+    """Issue 14's 1M run held a float32 copy of SEALS's ~450k candidates (690 MB): the subset
+    of a large float16 pool is now gathered in its own dtype, row for row the pool's rows."""
+    import annal.al.state as state_module
+
+    X, y = blobs(700, 3, dim=16, seed=4)
+    path = tmp_path / "pool.npy"
+    np.save(path, X.astype(np.float16))
+    mm = np.load(path, mmap_mode="r")
+    monkeypatch.setattr(state_module, "LARGE_POOL_BYTES", 1000)
+    labelled = np.zeros(700, dtype=bool)
+    labelled[::50] = True
+    state = PoolState(mm, np.arange(700) * 3, labelled, n_classes=3)
+    assert state.X.dtype == np.float16
+    sub, stats = make_pool("seals?k=20&index=faiss:flat", index_dir=str(tmp_path)).restrict(
+        state, budget=10, seed=0
+    )
+    pos = np.searchsorted(state.ids, sub.ids)
+    assert sub.X.dtype == np.float16 and np.array_equal(sub.X, mm[pos])
+    assert stats.size > 10 and not np.shares_memory(sub.X, mm)

@@ -212,12 +212,13 @@ def test_combined_splits_by_weight_without_duplicates():
 
 def test_reprs_and_registry_errors():
     assert repr(make_strategy("distance")) == (
-        "DistanceSampling(aggregate='mean', index='exact?metric=cosine')"
+        "DistanceSampling(aggregate='mean', index='exact?metric=cosine', large_pool=200000, "
+        "pivots=512)"
     )
     assert str(make_strategy("margin")) == "MarginSampling()"
     with pytest.raises(AnnalError, match="valid: random, least-confident"):
         make_strategy("nope")
-    with pytest.raises(AnnalError, match="valid: aggregate, index"):
+    with pytest.raises(AnnalError, match="valid: aggregate, index, large_pool, pivots"):
         make_strategy("distance", agg="max")
     with pytest.raises(AnnalError, match="aggregate"):
         make_strategy("distance", aggregate="median").select(make_state(*blobs(9, 2), [0, 1]), 2)

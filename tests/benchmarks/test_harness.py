@@ -10,6 +10,7 @@ import importlib.util
 import math
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -106,14 +107,52 @@ def _sleepy_peer(per_pick: float, truncation="recompute", min_flops=lambda n, m,
     return Peer("fake", "coreset", "Sleepy()", "math", prepare, truncation, min_flops=min_flops)
 
 
-def test_slow_greedy_peer_is_stopped_and_gets_a_linear_lower_bound():
+class _FakeClock:
+    """A clock that moves only when a fake peer "works", with the harness's time limit on it:
+    the timing rules are checked without wall-clock bounds (a loaded machine oversleeps)."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.deadline = math.inf
+
+    def perf_counter(self) -> float:
+        return self.now
+
+    @contextmanager
+    def time_limit(self, seconds: float):
+        self.deadline = self.now + seconds
+        try:
+            yield
+        finally:
+            self.deadline = math.inf
+
+    def spend(self, seconds: float) -> None:
+        if self.now + seconds > self.deadline:  # the alarm goes off at the deadline
+            self.now = self.deadline
+            raise selection.PeerTimeout
+        self.now += seconds
+
+
+def test_slow_greedy_peer_is_stopped_and_gets_a_linear_lower_bound(monkeypatch):
+    clock = _FakeClock()
+    monkeypatch.setattr(selection, "time", clock)  # the harness's perf_counter
+    monkeypatch.setattr(selection, "time_limit", clock.time_limit)
+
+    def prepare(X, labelled, batch, *, proba=None, seed=0):
+        def run():
+            clock.spend(0.002 * batch)  # a greedy peer: 2 ms a pick
+            return np.arange(batch) + 1000
+
+        return run
+
+    peer = Peer("fake", "coreset", "Sleepy()", "math", prepare, "recompute")
     X = np.zeros((50, 4), dtype=np.float32)
-    peer = _sleepy_peer(0.002)
-    t0 = time.perf_counter()
     seconds, measure, _, note = selection.time_peer(peer, X, np.arange(5), 200, None, 0, 0.06, 1e3)
-    assert time.perf_counter() - t0 < 0.3  # the full call (0.4 s) was cut short
-    assert measure == "lower-bound" and "straight line" in note
-    assert 0.3 <= seconds <= 0.45  # the full call would sleep 0.4 s
+    # the full call (0.4 s) was cut at the cap; then 1 pick and 14 picks were timed
+    assert clock.now == pytest.approx(0.06 + 0.002 + 0.028) and clock.now < 0.3
+    assert measure == "lower-bound" and "straight line" in note and "14 picks" in note
+    assert 0.3 <= seconds <= 0.45  # the full call would take 0.4 s: the line through
+    assert seconds == pytest.approx(0.4)  # (1, 0.002 s) and (14, 0.028 s) reaches it at 200
 
 
 def test_incremental_peer_is_extended_from_many_picks():

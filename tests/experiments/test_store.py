@@ -154,3 +154,24 @@ def test_a_store_from_before_eval_s_had_a_column_is_upgraded(tmp_path):
     with ResultsStore(path) as store:
         assert store.rounds_of(rid)[0]["eval_s"] == 0.25
         assert store.rounds_frame()["eval_s"].tolist() == [0.25]
+
+
+def test_round_columns_come_from_the_round_record_once(tmp_path):
+    from annal.al import RoundRecord
+    from annal.experiments.store import records_table
+
+    cols = ["round", *RoundRecord.columns()]
+    rec = record(0, np.random.default_rng(3)) | {"stop_change": True, "stop_kappa": None}
+    with ResultsStore(tmp_path / "results.sqlite") as store:
+        schema = [r[1] for r in store.con.execute("PRAGMA table_info(rounds)")]
+        store.put_dataset("d", ["a", "b", "c"], [4, 4, 4], {})
+        store.add_round(store.ensure_run("d/margin/random/0", RUN_FIELDS), rec)
+    assert schema == ["run_id", *cols, "extra"]
+    exported = pd.read_csv(export_rounds(tmp_path, "csv"))
+    assert [c for c in exported.columns if c in cols] == cols
+    # `annal al run --out` writes the same columns, types and values through the same code
+    table = records_table([rec], ["a", "b", "c"])
+    assert list(table.columns) == cols
+    pd.testing.assert_frame_equal(
+        table.astype(object), exported[cols].astype(object), check_dtype=False
+    )

@@ -177,3 +177,21 @@ def test_protocol_is_described_in_counts_or_fractions():
     text = protocol_text(frac.protocol)
     assert "0.0125 of each dataset's pool (1.25%)" in text and "fraction" not in text
     assert "0.025 of each dataset's pool (2.5%) per round" in text
+
+
+def test_the_report_prints_the_budget_the_runs_stored():
+    from annal.report.build import stored_protocol_text
+
+    frac = parse_config(ONE_EXPERIMENT | {"protocol": {"initial": 0.0125, "budget": 0.025}})
+    runs = pd.DataFrame(
+        {"dataset": ["a", "a", "b"], "initial": [25, 25, 50], "budget": [50, 50, 100]}
+    ).assign(rounds=20)
+    assert stored_protocol_text(runs, frac) == (
+        "a: initial set 25 texts, 50 texts per round, 20 rounds; "
+        "b: initial set 50 texts, 100 texts per round, 20 rounds "
+        "(config: initial set 0.0125 of each dataset's pool (1.25%), "
+        "0.025 of each dataset's pool (2.5%) per round, 20 rounds)"
+    )
+    counts = parse_config(ONE_EXPERIMENT)
+    runs = pd.DataFrame({"dataset": ["a"], "initial": [10], "budget": [10], "rounds": [4]})
+    assert stored_protocol_text(runs, counts) == protocol_text(counts.protocol)

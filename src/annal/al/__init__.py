@@ -8,9 +8,10 @@
 
 from __future__ import annotations
 
-from annal.al.init import Initializer
+from annal.al.initial import Initializer
 from annal.al.loop import ActiveLearningLoop, Oracle, RoundRecord, SimulatedOracle
 from annal.al.models import CLASSIFIERS, LabelledModel, make_classifier
+from annal.al.protocol import RunProtocol
 from annal.al.registry import INITIALIZERS, STRATEGIES, make_initializer, make_strategy
 from annal.al.split import stratified_split
 from annal.al.state import PoolState
@@ -28,6 +29,7 @@ __all__ = [
     "Oracle",
     "PoolState",
     "RoundRecord",
+    "RunProtocol",
     "SimulatedOracle",
     "StoppingCriterion",
     "Strategy",

@@ -25,10 +25,11 @@ import numpy as np
 from sklearn.base import BaseEstimator, clone
 
 from annal.al.geometry import as_float32
-from annal.al.init import Initializer
+from annal.al.initial import Initializer
 from annal.al.metrics import evaluate_predictions, labelled_set_metrics
 from annal.al.models import LabelledModel, make_classifier
 from annal.al.pools import CandidatePool, PoolStats, make_pool
+from annal.al.protocol import RunProtocol
 from annal.al.registry import make_initializer, make_strategy
 from annal.al.state import PoolState, pool_array
 from annal.al.stopping import (
@@ -132,10 +133,41 @@ class RoundRecord:
         return asdict(self)
 
     @classmethod
+    def columns(cls) -> dict[str, str]:
+        """Every field but ``round`` as a table column, in declaration order, with its kind.
+
+        The kinds: ``"count"`` (an int), ``"real"`` (a float, None where not observed),
+        ``"flag"`` (a bool or None) and ``"list"`` (stored as JSON text). The results store's
+        schema, ``annal results export`` and ``annal al run --out`` all take their columns
+        from here.
+        """
+        kinds = {
+            "int": "count",
+            "float": "real",
+            "float | None": "real",
+            "bool | None": "flag",
+            "bool": "flag",
+        }
+        out = {}
+        for f in fields(cls):
+            if f.name != "round":
+                out[f.name] = "list" if str(f.type).startswith("list[") else kinds[str(f.type)]
+        return out
+
+    @classmethod
+    def columns_of(cls, *kinds: str) -> tuple[str, ...]:
+        """The columns (see :meth:`columns`) of the given kinds, in declaration order."""
+        return tuple(name for name, kind in cls.columns().items() if kind in kinds)
+
+    @classmethod
+    def timing_fields(cls) -> tuple[str, ...]:
+        """Columns that measure seconds, not results (``*_s``): left out of equality checks."""
+        return tuple(name for name in cls.columns() if name.endswith("_s"))
+
+    @classmethod
     def scalar_fields(cls) -> tuple[str, ...]:
         """Names of the int/float/bool fields (one table column each), in declaration order."""
-        scalar = ("int", "float", "bool", "float | None", "bool | None")
-        return tuple(f.name for f in fields(cls) if str(f.type) in scalar)
+        return ("round", *cls.columns_of("count", "real", "flag"))
 
     @classmethod
     def from_dict(cls, data: dict) -> RoundRecord:
@@ -185,13 +217,15 @@ class ActiveLearningLoop:
         Parameters of a named classifier (see :func:`annal.al.make_classifier`).
     init : str or Initializer
         Initial-set strategy (used when ``run`` gets no ``initial_ids``).
-    initial : int
-        Size of the initial labelled set (paper: 250).
-    budget : int
-        Rows labelled per round (paper: 500).
+    initial : int or float
+        Size of the initial labelled set (paper: 250), a count >= 1 or a fraction of the pool.
+    budget : int or float
+        Rows labelled per round (paper: 500), a count >= 1 or a fraction of the pool.
     rounds : int
-        Selection rounds (paper: 20); ``run`` records ``rounds + 1`` rounds, round 0 being the
-        initial set.
+        Selection rounds (paper: 20), >= 1; ``run`` records ``rounds + 1`` rounds, round 0
+        being the initial set. The three are checked as one
+        :class:`~annal.al.protocol.RunProtocol` (the type of a config's ``protocol:``): a
+        budget of 0 or no rounds is an :class:`AnnalError`.
     seed : int
         Seed of every random choice of the run.
     warm_start : bool
@@ -220,8 +254,8 @@ class ActiveLearningLoop:
         classifier: str | BaseEstimator = "sgd",
         classifier_params: dict | None = None,
         init: str | Initializer = "random",
-        initial: int = 250,
-        budget: int = 500,
+        initial: int | float = 250,
+        budget: int | float = 500,
         rounds: int = 20,
         seed: int = 0,
         warm_start: bool = False,
@@ -234,15 +268,29 @@ class ActiveLearningLoop:
         self.classifier = classifier
         self.classifier_params = dict(classifier_params or {})
         self.init = init
-        self.initial = initial
-        self.budget = budget
-        self.rounds = rounds
+        # One protocol type for the loop, the CLI and YAML: budget 0 or rounds 0 fail here.
+        self.protocol = RunProtocol.of(initial=initial, budget=budget, rounds=rounds)
         self.seed = seed
         self.warm_start = warm_start
         self.pool = pool
         self.sequential = sequential
         self.stopping = stopping
         self.stop_set_size = stop_set_size
+
+    @property
+    def initial(self) -> int | float:
+        """Size of the initial labelled set (a count, or a fraction of the pool)."""
+        return self.protocol.initial
+
+    @property
+    def budget(self) -> int | float:
+        """Rows labelled per round (a count, or a fraction of the pool)."""
+        return self.protocol.budget
+
+    @property
+    def rounds(self) -> int:
+        """Selection rounds (>= 1)."""
+        return self.protocol.rounds
 
     def __repr__(self) -> str:
         pool = "" if self.pool is None else f", pool={self.pool!r}"
@@ -262,7 +310,7 @@ class ActiveLearningLoop:
         return init.select(
             X_pool,
             ids,
-            self.initial,
+            self.protocol.counts(len(X_pool))[0],
             seed=derive_seed(self.seed, 0, _STREAM_INIT),
             n_classes=n_classes,
             y=y_pool if init.reads_labels else None,
@@ -318,6 +366,7 @@ class ActiveLearningLoop:
         X_test = as_float32(X_test)
         y_test = np.asarray(y_test, dtype=np.int64)
         n = len(X)
+        _, budget, rounds = self.protocol.counts(n)
         ids = np.arange(n, dtype=np.int64) if ids is None else np.asarray(ids, dtype=np.int64)
         if len(ids) != n or len(np.unique(ids)) != n:
             raise AnnalError("ids must be unique and one per pool row")
@@ -379,14 +428,14 @@ class ActiveLearningLoop:
                 # stopping criteria's history continue as in an uninterrupted run.
                 model = self._fit(X, labelled, y_known, n_classes, i, model)[0]
                 _observe(criteria, model, stop_X)
-            if i < self.rounds:  # a growing pool takes in this round's labelled rows again
+            if i < rounds:  # a growing pool takes in this round's labelled rows again
                 pool.update(
                     PoolState(X, ids, labelled, n_classes=n_classes, round=i, labels=y_known)
                 )
             label(np.asarray(rec.selected_ids, dtype=np.int64))
 
         unit = None  # unit rows of the whole pool, kept across rounds once a strategy needs them
-        for r in range(len(records), self.rounds + 1):
+        for r in range(len(records), rounds + 1):
             model, fit_s = self._fit(X, labelled, y_known, n_classes, r, model)
             t0 = time.perf_counter()
             scores = evaluate_predictions(y_test, model.predict(X_test), n_classes)
@@ -395,24 +444,22 @@ class ActiveLearningLoop:
             selected = np.empty(0, dtype=np.int64)
             query_s = 0.0
             stats = PoolStats(0)
-            if r < self.rounds:
-                state = PoolState(
+            if r < rounds:
+                state = PoolState.from_labels(
                     X,
                     ids,
-                    labelled,
-                    model=model,
-                    n_classes=n_classes,
+                    y_known,
+                    model,
                     round=r,
                     unit=unit,
-                    labels=y_known,
                     oracle=ask_once if self.sequential else None,
                 )
                 sub, stats = pool.restrict(
-                    state, self.budget, seed=derive_seed(self.seed, r, _STREAM_POOL)
+                    state, budget, seed=derive_seed(self.seed, r, _STREAM_POOL)
                 )
                 t0 = time.perf_counter()
                 selected = strategy.select(
-                    sub, self.budget, seed=derive_seed(self.seed, r, _STREAM_STRATEGY)
+                    sub, budget, seed=derive_seed(self.seed, r, _STREAM_STRATEGY)
                 )
                 query_s = time.perf_counter() - t0
                 unit = state._unit
@@ -435,7 +482,7 @@ class ActiveLearningLoop:
                 label(selected)
             if on_round is not None:
                 on_round(record)
-            if r < self.rounds and len(selected) == 0:
+            if r < rounds and len(selected) == 0:
                 break  # the pool is exhausted
         return records
 
@@ -462,13 +509,33 @@ class ActiveLearningLoop:
         round: int,
         previous: LabelledModel | None,
     ) -> tuple[LabelledModel, float]:
-        estimator = make_classifier(
+        return fit_round(
             self.classifier,
-            derive_seed(self.seed, round, _STREAM_CLASSIFIER),
-            self.classifier_params,
+            as_float32(X[labelled]),
+            y_known[labelled],
+            n_classes,
+            seed=self.seed,
+            round=round,
+            params=self.classifier_params,
+            init=previous if self.warm_start else None,
         )
-        t0 = time.perf_counter()
-        model = LabelledModel(estimator, n_classes).fit(
-            as_float32(X[labelled]), y_known[labelled], init=previous if self.warm_start else None
-        )
-        return model, time.perf_counter() - t0
+
+
+def fit_round(
+    classifier: str | BaseEstimator,
+    X: np.ndarray,
+    y: np.ndarray,
+    n_classes: int,
+    *,
+    seed: int,
+    round: int,
+    params: dict | None = None,
+    init: LabelledModel | None = None,
+) -> tuple[LabelledModel, float]:
+    """A fresh classifier fitted on a round's labelled rows ``X``, ``y``, and the seconds the
+    fit took; its randomness is the round's classifier stream of ``seed`` (the loop's and the
+    labelling app's rounds fit alike). ``init`` warm-starts from a previous model."""
+    estimator = make_classifier(classifier, derive_seed(seed, round, _STREAM_CLASSIFIER), params)
+    t0 = time.perf_counter()
+    model = LabelledModel(estimator, n_classes).fit(X, y, init=init)
+    return model, time.perf_counter() - t0

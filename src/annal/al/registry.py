@@ -8,7 +8,7 @@ prefix: ``make_strategy("combined", strategies="cluster:0.5,distance:0.5", **{"d
 
 from __future__ import annotations
 
-from annal.al.init import (
+from annal.al.initial import (
     ClassCoverageInit,
     ClusterCoverageInit,
     CombinedInit,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cached_property
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -41,6 +41,16 @@ def pool_array(X: np.ndarray) -> np.ndarray:
     ):
         return X
     return as_float32(X)
+
+
+def gather_rows(X: np.ndarray, positions: np.ndarray, block: int = PROBA_CHUNK) -> np.ndarray:
+    """The rows of ``X`` at ``positions``, in ``X``'s dtype, read ``block`` rows at a time (a
+    memory map is read in place; the only array made is the result)."""
+    pos = np.asarray(positions, dtype=np.int64)
+    out = np.empty((len(pos), X.shape[1]), dtype=X.dtype)
+    for start in range(0, len(pos), block):
+        out[start : start + block] = X[pos[start : start + block]]
+    return out
 
 
 class ProbaModel(Protocol):
@@ -108,6 +118,16 @@ class PoolState:
         if not (len(self.X) == len(self.ids) == len(self.labelled) == len(self.excluded)):
             raise ValueError("X, ids, labelled and excluded must have the same length")
 
+    @classmethod
+    def from_labels(
+        cls, X: np.ndarray, ids: np.ndarray, labels: np.ndarray, model: Any, **kw: Any
+    ) -> PoolState:
+        """A round's state from what the learner has been told: ``labels`` (int64 (n,), -1
+        where unknown) mark the labelled rows; ``model`` (a
+        :class:`~annal.al.models.LabelledModel`) gives ``n_classes``; ``kw`` the rest."""
+        labels = np.asarray(labels, dtype=np.int64)
+        return cls(X, ids, labels >= 0, model=model, n_classes=model.n_classes, labels=labels, **kw)
+
     @cached_property
     def labelled_pos(self) -> np.ndarray:
         """Row positions of the labelled set, int64 (m,), ascending."""
@@ -138,12 +158,14 @@ class PoolState:
         """A state over the rows at ``positions`` (e.g. labelled rows plus a candidate pool).
 
         Ids stay the dataset ids, so what a strategy picks in the subset is what it would name
-        in the whole pool. The subset's ``X`` is a float32 copy of those rows only.
+        in the whole pool. The subset's ``X`` is a copy of those rows only, in the pool's dtype
+        when it is large (a SEALS pool of 450k float16 rows stays float16: 345 MB, not 690),
+        else float32 (:func:`pool_array`).
         """
         pos = np.asarray(positions, dtype=np.int64)
         unit = None if self._unit is None else self._unit[pos]
         return PoolState(
-            self.rows(pos),
+            gather_rows(self.X, pos),
             self.ids[pos],
             self.labelled[pos],
             model=self.model,
@@ -162,26 +184,33 @@ class PoolState:
         """
         shared = self._shared
         if shared["proba"] is None:
-            if self.model is None:
-                raise ValueError(
-                    "this strategy needs class probabilities but the state has no model"
-                )
-            pos = shared["root"].unlabelled_pos
-            shared["proba"] = self._window_proba(pos)
-            shared["pos"] = pos
+            shared["pos"] = shared["root"].unlabelled_pos
+            shared["proba"] = self._predict(shared["pos"])
         if len(shared["pos"]) == len(self.unlabelled_pos):
             return shared["proba"]
         return shared["proba"][np.searchsorted(shared["pos"], self.unlabelled_pos)]
 
-    def _window_proba(self, pos: np.ndarray) -> np.ndarray:
+    def labelled_proba(self) -> np.ndarray:
+        """Class probabilities of the labelled rows, float32 (m, n_classes), cached.
+
+        Row ``i`` belongs to ``labelled_pos[i]``.
+        """
+        shared = self._shared
+        if shared["labelled_proba"] is None:
+            shared["labelled_proba"] = self._predict(self.labelled_pos)
+        return shared["labelled_proba"]
+
+    def _predict(self, pos: np.ndarray) -> np.ndarray:
         """The model's probabilities of the rows at ``pos`` (ascending), float32 (len(pos), c).
 
-        ``X`` is walked in windows of :data:`PROBA_CHUNK` rows. A window at least half of whose
-        rows are wanted is predicted whole, from a view, and the wanted rows of the
-        probabilities are kept: gathering a row of ``X`` (d floats) costs more than predicting
-        it (a d x c GEMM row) once memory is contended, and the probabilities are c floats. A
-        sparser window gathers its wanted rows first.
+        ``X`` is walked in windows of :data:`PROBA_CHUNK` rows (a memory-mapped pool is read in
+        place). A window at least half of whose rows are wanted is predicted whole, from a
+        view, and the wanted rows of the probabilities are kept: gathering a row of ``X`` (d
+        floats) costs more than predicting it (a d x c GEMM row) once memory is contended, and
+        the probabilities are c floats. A sparser window gathers its wanted rows first.
         """
+        if self.model is None:
+            raise ValueError("this strategy needs class probabilities but the state has no model")
         out = np.empty((len(pos), self.n_classes), dtype=np.float32)
         bounds = np.searchsorted(pos, np.arange(0, len(self.X) + PROBA_CHUNK, PROBA_CHUNK))
         for w, (a, b) in enumerate(zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)):
@@ -195,22 +224,6 @@ class PoolState:
             else:
                 out[a:b] = self.model.predict_proba(self.rows(pos[a:b]))
         return out
-
-    def labelled_proba(self) -> np.ndarray:
-        """Class probabilities of the labelled rows, float32 (m, n_classes), cached.
-
-        Row ``i`` belongs to ``labelled_pos[i]``.
-        """
-        shared = self._shared
-        if shared["labelled_proba"] is None:
-            if self.model is None:
-                raise ValueError(
-                    "this strategy needs class probabilities but the state has no model"
-                )
-            shared["labelled_proba"] = np.asarray(
-                self.model.predict_proba(self.rows(self.labelled_pos)), dtype=np.float32
-            )
-        return shared["labelled_proba"]
 
     def labelled_labels(self) -> np.ndarray:
         """Class codes of the labelled rows, int64 (m,), in ``labelled_pos`` order.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -13,20 +12,14 @@ from rich.live import Live
 from rich.table import Table
 
 from annal.cli.options import (
-    DATA_ROOT_OPT,
-    LABEL_COL_OPT,
-    MIN_CLASS_OPT,
-    NO_CLEAN_OPT,
-    POLICY_OPT,
-    SOURCE_ARG,
-    TEXT_COL_OPT,
+    DatasetArgs,
     classifier_names,
     console,
+    dataset_command,
     init_names,
-    load_from_cli,
     model_opt,
     one_of,
-    output_table,
+    output_opt,
     parse_params,
     print_warning,
     strategy_names,
@@ -126,8 +119,9 @@ class RoundPrinter:
         self.table.add_row(*cells)
 
 
+@dataset_command
 def run(
-    source: str = SOURCE_ARG,
+    dataset: DatasetArgs,
     strategy: str = typer.Option(
         ...,
         "--strategy",
@@ -136,9 +130,9 @@ def run(
         show_default=False,
     ),
     init: str = typer.Option("random", "--init", help=f"Initial set. {one_of(init_names())}"),
-    rounds: int = typer.Option(20, "--rounds", min=0, help="Selection rounds."),
-    budget: int = typer.Option(500, "--budget", min=1, help="Texts labelled per round."),
-    initial: int = typer.Option(250, "--initial", min=1, help="Size of the initial labelled set."),
+    rounds: int = typer.Option(20, "--rounds", help="Selection rounds (>= 1)."),
+    budget: int = typer.Option(500, "--budget", help="Texts labelled per round (>= 1)."),
+    initial: int = typer.Option(250, "--initial", help="Size of the initial labelled set (>= 1)."),
     seed: int = typer.Option(
         0, "--seed", min=0, max=2**32 - 1, help="Seed of the split, initial set and picks."
     ),
@@ -180,42 +174,29 @@ def run(
         min=1,
         help="Unlabelled rows the stopping criteria watch (random, fixed per seed).",
     ),
-    out: Path | None = typer.Option(
-        None,
+    out: Path | None = output_opt(
         "--out",
-        callback=output_table,
-        help="Write the round records as a table: .csv, .tsv or .parquet, by the suffix.",
-        show_default=False,
+        "Write the round records as a table: .csv, .tsv or .parquet, by the suffix.",
+        kind="table",
     ),
-    data_root: Path | None = DATA_ROOT_OPT,
-    no_clean: bool = NO_CLEAN_OPT,
-    label_policy: str = POLICY_OPT,
-    text_col: list[str] = TEXT_COL_OPT,
-    label_col: str = LABEL_COL_OPT,
-    min_class_size: int = MIN_CLASS_OPT,
 ) -> None:
     """Run active learning on a dataset and print one row per round."""
     from annal._io import write_table
-    from annal.al import (
-        ActiveLearningLoop,
-        RoundRecord,
-        make_classifier,
-        make_strategy,
-        stratified_split,
-    )
-    from annal.al.metrics import PER_CLASS_FIELDS, per_class_by_name
+    from annal.al import ActiveLearningLoop, RunProtocol, make_strategy, stratified_split
     from annal.al.pools import make_pool
     from annal.embed import embed_dataset
-    from annal.experiments.config import ClassifierConfig
+    from annal.experiments.config import ClassifierConfig, validated
+    from annal.experiments.store import records_table
 
+    protocol = RunProtocol.of(where="protocol", initial=initial, budget=budget, rounds=rounds)
     chosen = make_strategy(strategy, **parse_params(param))
     candidate_pool = make_pool(pool)
-    clf_params = parse_params(classifier_param, "--classifier-param")
-    make_classifier(classifier, seed, clf_params)  # a bad name or parameter fails before work
-    clf_label = str(ClassifierConfig(name=classifier, params=clf_params))
-    ds = load_from_cli(
-        source, data_root, no_clean, label_policy, text_col, label_col, min_class_size
+    clf = validated(  # a bad name or parameter fails here, before any work
+        ClassifierConfig,
+        {"name": classifier, "params": parse_params(classifier_param, "--classifier-param")},
+        source="--classifier",
     )
+    ds = dataset.load()
     # A precomputed float16 pool stays float16: no float32 copy of a million rows.
     X = embed_dataset(ds, model, progress=True, keep_dtype=True)
     y = np.asarray(ds.y, dtype=np.int64)
@@ -233,12 +214,12 @@ def run(
         )
     loop = ActiveLearningLoop(
         chosen,
-        classifier=classifier,
-        classifier_params=clf_params,
+        classifier=clf.name,
+        classifier_params=clf.params,
         init=init,
-        initial=initial,
-        budget=budget,
-        rounds=rounds,
+        initial=protocol.initial,
+        budget=protocol.budget,
+        rounds=protocol.rounds,
         seed=seed,
         warm_start=warm_start,
         pool=candidate_pool,
@@ -247,7 +228,7 @@ def run(
     )
     console.print(
         f"{ds.name}: pool {len(train)}, test {len(test)}, {ds.n_classes} classes, "
-        f"d={X.shape[1]}; {chosen!r} in {candidate_pool!r}, init {init}, classifier {clf_label}"
+        f"d={X.shape[1]}; {chosen!r} in {candidate_pool!r}, init {init}, classifier {clf}"
     )
     title = f"{strategy} on {ds.name} (seed {seed}; F1/P/R macro)"
     with RoundPrinter(title) as show:
@@ -268,21 +249,11 @@ def run(
     for line in stop_lines([rec.as_dict() for rec in records]):
         console.print(f"  {line}")
     if out is not None:
-        rows = []
-        for rec in records:
-            d = rec.as_dict()
-            row = {name: d[name] for name in RoundRecord.scalar_fields()}
-            row.update(
-                strategy=strategy,
-                pool=pool,
-                init=init,
-                classifier=clf_label,
-                seed=seed,
-                n_selected=len(d["selected_ids"]),
-                **{f: json.dumps(per_class_by_name(d[f], ds.classes)) for f in PER_CLASS_FIELDS},
-            )
-            rows.append(row)
-        write_table(pd.DataFrame(rows), out)
+        run = {"dataset": ds.name, "strategy": strategy, "pool": pool, "init": init}
+        run |= {"seed": seed, "classifier": str(clf)}
+        table = records_table([rec.as_dict() for rec in records], list(ds.classes))
+        table["n_selected"] = [len(rec.selected_ids) for rec in records]
+        write_table(pd.concat([pd.DataFrame([run] * len(table)), table], axis=1), out)
         wrote(out)
 
 

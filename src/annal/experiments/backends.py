@@ -6,7 +6,7 @@ collect the workers' messages (:meth:`messages`), and tell whether a submitted c
 and with what error (:meth:`outcome`).
 
 ``local``  loky worker processes (joblib's executor) and a multiprocessing manager queue;
-           datasets travel as ``.npz`` files in a private temporary folder.
+           datasets travel as memory-mapped ``.npy`` files in a private temporary folder.
 ``ray``    Ray tasks (``num_cpus=1`` each) on the cluster at ``address``, or on a local Ray
            started for the run; datasets travel through the object store, messages through
            a ``ray.util.queue.Queue``.
@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from annal.errors import AnnalError
-from annal.experiments.worker import CellTask, execute_cell
+from annal.experiments.worker import CellTask, execute_cell, write_arrays
 
 BACKENDS = ("local", "ray")
 
@@ -111,11 +111,9 @@ class LocalBackend:
         )
 
     def put_data(self, name: str, arrays: dict[str, np.ndarray]) -> str:
-        """Write a dataset's arrays once; the workers load them by path."""
+        """Write a dataset's arrays once; the workers memory-map them by path."""
         assert self._tmp is not None, "start() first"
-        path = self._tmp / f"{len(list(self._tmp.iterdir()))}.npz"
-        np.savez(path, **arrays)
-        return str(path)
+        return write_arrays(self._tmp / str(len(list(self._tmp.iterdir()))), arrays)
 
     def submit(self, task: CellTask, data: str) -> Any:
         """Queue one cell; returns its future."""

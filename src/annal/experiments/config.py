@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -27,21 +26,31 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    ValidationError,
     field_validator,
     model_serializer,
     model_validator,
 )
 
-from annal.al.models import CLASSIFIERS
+from annal.al.classifiers import CLASSIFIERS
+from annal.al.protocol import RunProtocol
 from annal.al.registry import INITIALIZERS, STRATEGIES
-from annal.errors import AnnalError
+from annal.errors import AnnalError, validated
+from annal.registry import Registry
 
 #: A seed: what numpy's generators accept (0 <= seed < 2**32).
 Seed = Annotated[int, Field(ge=0, le=2**32 - 1)]
 
-STRATEGY_NAMES: tuple[str, ...] = tuple(STRATEGIES)
 INIT_NAMES: tuple[str, ...] = tuple(INITIALIZERS)
+
+
+def _registered(registry: Registry) -> Any:
+    """A field validator: the value must be a name in ``registry`` (the error lists them)."""
+
+    def check(cls: type, v: str) -> str:
+        registry[v]  # raises AnnalError (a ValueError): unknown ..., valid: ...
+        return v
+
+    return classmethod(check)
 
 
 def _named(v: Any) -> Any:
@@ -69,6 +78,11 @@ class DatasetConfig(_Strict):
     dedupe: bool = True
     min_class_size: int = Field(default=2, ge=1)
 
+    def load_options(self) -> dict[str, Any]:
+        """The keyword options of :func:`annal.data.load_dataset` this entry sets (every key
+        but ``name`` and ``label``)."""
+        return self.model_dump(exclude={"name", "label"})
+
     @property
     def key(self) -> str:
         """The dataset's name in results: ``label``, else the folder/file stem, else ``name``."""
@@ -80,45 +94,8 @@ class DatasetConfig(_Strict):
         return stem
 
 
-class ProtocolConfig(_Strict):
-    """The AL protocol. ``initial`` and ``budget`` are counts (int >= 1) or pool fractions."""
-
-    initial: int | float = 250
-    budget: int | float = 500
-    rounds: int = Field(default=20, ge=1)
-
-    @field_validator("initial", "budget")
-    @classmethod
-    def _count_or_fraction(cls, v: int | float) -> int | float:
-        if isinstance(v, float) and v.is_integer() and v >= 1:
-            v = int(v)
-        if isinstance(v, int) and v < 1:
-            raise ValueError("a count must be >= 1")
-        if isinstance(v, float) and not 0 < v < 1:
-            raise ValueError("a fraction of the pool must lie in (0, 1)")
-        return v
-
-    def resolve(self, n_pool: int) -> tuple[int, int, int]:
-        """The absolute ``(initial, budget, rounds)`` for a pool of ``n_pool`` texts.
-
-        Raises
-        ------
-        AnnalError
-            When the initial set plus ``rounds`` budgets does not fit in the pool.
-        """
-        initial = self._count(self.initial, n_pool)
-        budget = self._count(self.budget, n_pool)
-        need = initial + budget * self.rounds
-        if need > n_pool:
-            raise AnnalError(
-                f"protocol: initial {initial} + {self.rounds} rounds x budget {budget} = {need} "
-                f"exceeds the pool of {n_pool} texts; lower them or give fractions of the pool"
-            )
-        return initial, budget, self.rounds
-
-    @staticmethod
-    def _count(v: int | float, n_pool: int) -> int:
-        return int(v) if isinstance(v, int) else max(1, int(round(v * n_pool)))
+#: The protocol block of a config: the one protocol type of the loop and the CLI.
+ProtocolConfig = RunProtocol
 
 
 class StrategyConfig(_Strict):
@@ -159,12 +136,7 @@ class StrategyConfig(_Strict):
             data.pop("pool", None)
         return data
 
-    @field_validator("name")
-    @classmethod
-    def _known(cls, v: str) -> str:
-        if v not in STRATEGY_NAMES:
-            raise ValueError(f"unknown strategy {v!r}; known: {', '.join(STRATEGY_NAMES)}")
-        return v
+    _known = field_validator("name")(_registered(STRATEGIES))
 
     @property
     def key(self) -> str:
@@ -177,19 +149,21 @@ class StrategyConfig(_Strict):
 class ClassifierConfig(_Strict):
     """The classifier fitted every round: a name and its parameters.
 
-    YAML: ``classifier: sgd`` or ``classifier: {name: sgd, params: {epochs: 5}}``; the
-    parameters are checked when the run starts (:func:`annal.al.make_classifier`).
+    YAML: ``classifier: sgd`` or ``classifier: {name: sgd, params: {epochs: 5}}``; ``annal al
+    run --classifier sgd --classifier-param epochs=5``. The name and the parameters are checked
+    here, by :data:`annal.al.classifiers.CLASSIFIERS` (the classifier's annotations), before
+    any work; the parameters are kept as given.
     """
 
     name: str = "sgd"
     params: dict[str, Any] = Field(default_factory=dict)
 
-    @field_validator("name")
-    @classmethod
-    def _known(cls, v: str) -> str:
-        if v not in CLASSIFIERS:
-            raise ValueError(f"unknown classifier {v!r}; known: {', '.join(CLASSIFIERS)}")
-        return v
+    _known = field_validator("name")(_registered(CLASSIFIERS))
+
+    @model_validator(mode="after")
+    def _buildable(self) -> ClassifierConfig:
+        CLASSIFIERS.build(self.name, self.params)  # an AnnalError names the bad parameter
+        return self
 
     def __str__(self) -> str:
         """``sgd`` or ``sgd epochs=5``: how results and reports name it."""
@@ -223,7 +197,7 @@ class Config(_Strict):
     encoder: str | None = None
     test_size: float = Field(default=0.2, gt=0, lt=1)
     seeds: list[Seed] = Field(default_factory=lambda: [0, 1, 2], min_length=1)
-    protocol: ProtocolConfig = Field(default_factory=ProtocolConfig)
+    protocol: RunProtocol = Field(default_factory=RunProtocol)
     classifier: ClassifierConfig = Field(default_factory=ClassifierConfig)
     warm_start: bool = False
     #: Sequential mode of the loop: strategies that use the labels of rows picked earlier in
@@ -421,24 +395,6 @@ def preset_summaries() -> dict[str, str]:
     return out
 
 
-# What pydantic puts in an error location besides keys and indexes: the branch of a union
-# or validator it tried ("int", "function-after[...]", "list[...]"). Matched whole, so a
-# user's key that merely starts like one ("intial", "float_col") is still shown.
-_BRANCH = re.compile(r"(int|float|str|bool|[a-z-]+\[.*\])")
-
-
-def _loc(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif _BRANCH.fullmatch(str(part)):
-            continue  # pydantic's union/validator branch names are noise for a user
-        else:
-            out += f".{part}" if out else str(part)
-    return out or "(top level)"
-
-
 def parse_config(data: Any, *, source: str = "config") -> Config:
     """Validate a config mapping.
 
@@ -456,14 +412,7 @@ def parse_config(data: Any, *, source: str = "config") -> Config:
     """
     if not isinstance(data, dict):
         raise AnnalError(f"{source}: expected a mapping of keys at the top level")
-    try:
-        return Config.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        msg = str(err["msg"]).removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = "unknown key (misspelt?)"
-        raise AnnalError(f"{source}: {_loc(tuple(err['loc']))}: {msg}") from None
+    return validated(Config, data, source=source, top_level=True)
 
 
 def load_config(source: str | Path) -> Config:

@@ -80,16 +80,7 @@ def load_configured(dc: DatasetConfig, config: Config):
     """
     from annal.data import load_dataset
 
-    return load_dataset(
-        dc.name,
-        data_root=config.data_root,
-        text_col=dc.text_col,
-        label_col=dc.label_col,
-        label_policy=dc.label_policy,
-        clean=dc.clean,
-        min_class_size=dc.min_class_size,
-        dedupe=dc.dedupe,
-    )
+    return load_dataset(dc.name, data_root=config.data_root, **dc.load_options())
 
 
 def load_embedded(dc: DatasetConfig, config: Config, *, progress: bool = True):

@@ -26,6 +26,7 @@ from rich.progress import (
 from rich.text import Text
 
 from annal._io import check_output_dir, run_lock
+from annal.al import ActiveLearningLoop, make_strategy
 from annal.errors import AnnalError
 from annal.experiments.backends import make_backend
 from annal.experiments.config import Config
@@ -148,24 +149,19 @@ def open_store(out: Path, config: Config, *, force: bool = False) -> ResultsStor
 
 
 def check_components(config: Config) -> None:
-    """Build every strategy and the classifier once, so a bad parameter fails before any work.
+    """Build every strategy once, so a bad parameter fails before any work (the classifier
+    was built when the config was validated).
 
     Raises
     ------
     AnnalError
-        Naming the strategy (by its key) or the classifier.
+        Naming the strategy (by its key).
     """
-    from annal.al import make_classifier, make_strategy
-
     for key, strat in config.strategies().items():
         try:
             make_strategy(strat.name, **strat.params)
         except (AnnalError, TypeError, ValueError) as exc:
             raise AnnalError(f"config: strategy {key!r}: {exc}") from None
-    try:
-        make_classifier(config.classifier.name, 0, config.classifier.params)
-    except AnnalError as exc:
-        raise AnnalError(f"config: classifier: {exc}") from None
 
 
 def _task_fields(config: Config, cell: Cell, prep: PreparedDataset, versions: dict) -> dict:
@@ -368,26 +364,28 @@ def _execute(
         seen[cell.key] = len(stored)
         strat = config.strategies()[cell.strategy]
         train_pos, test_pos = prep.splits[cell.seed]
-        task = CellTask(
-            cell=cell.key,
-            strategy=strat.name,
-            params=dict(strat.params),
-            init=cell.init,
+        loop = ActiveLearningLoop(
+            make_strategy(strat.name, **strat.params),
             classifier=config.classifier.name,
             classifier_params=dict(config.classifier.params),
-            seed=cell.seed,
+            init=cell.init,
             initial=initial,
             budget=budget,
             rounds=rounds,
+            seed=cell.seed,
             warm_start=config.warm_start,
+            pool=strat.pool,
             sequential=config.sequential,
+        )
+        task = CellTask(
+            cell=cell.key,
+            loop=loop,
             train_pos=train_pos,
             test_pos=test_pos,
             initial_ids=prep.initial_ids[(cell.seed, cell.init)],
             n_classes=len(prep.classes),
             resume=stored,
             threads=executor.threads,
-            pool=strat.pool,
         )
         tasks.append((task, cell.dataset))
     n_rounds = sum(max(0, expected[k] - seen[k]) for k in expected)

@@ -28,39 +28,26 @@ from typing import Any
 import pandas as pd
 
 from annal._io import write_table
+from annal.al.loop import RoundRecord
+from annal.al.metrics import PER_CLASS_FIELDS, per_class_by_name
 from annal.errors import AnnalError
 
 STORE_NAME = "results.sqlite"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
-#: Scalar round-record fields stored as their own columns, in order.
+#: The round columns, all derived from :class:`annal.al.RoundRecord` (declaration order).
 #: Round fields that count something: integers in every frame and export.
-ROUND_COUNTS = ("n_labelled", "classes_covered", "pool_size")
-ROUND_SCALARS = (
-    "n_labelled",
-    "accuracy",
-    "f1_macro",
-    "f1_weighted",
-    "precision_macro",
-    "recall_macro",
-    "classes_covered",
-    "imbalance_ratio",
-    "fit_s",
-    "eval_s",
-    "query_s",
-    "stop_kappa",
-    "stop_changed",
-    "stop_entropy",
-    "pool_size",
-    "pool_build_s",
-    "pool_search_s",
-)
+ROUND_COUNTS = RoundRecord.columns_of("count")
+#: Number-valued round fields (counts and reals), stored as their own REAL columns.
+ROUND_SCALARS = RoundRecord.columns_of("count", "real")
 #: Yes/no round-record fields (whether each stopping criterion would stop), stored as 0/1/NULL.
-ROUND_FLAGS = ("stop_stabilizing", "stop_change", "stop_uncertainty")
+ROUND_FLAGS = RoundRecord.columns_of("flag")
 #: List-valued round-record fields, stored as JSON text.
-ROUND_LISTS = ("recall_per_class", "f1_per_class", "selected_ids")
+ROUND_LISTS = RoundRecord.columns_of("list")
 #: Round fields that measure time, not results: left out of equality checks.
-TIMING_FIELDS = ("fit_s", "eval_s", "query_s", "pool_build_s", "pool_search_s")
+TIMING_FIELDS = RoundRecord.timing_fields()
+#: The SQLite type of each kind of round column.
+_SQL_TYPES = {"count": "REAL", "real": "REAL", "flag": "INTEGER", "list": "TEXT"}
 
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -81,9 +68,7 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 CREATE TABLE IF NOT EXISTS rounds (
     run_id INTEGER NOT NULL REFERENCES runs(run_id), round INTEGER NOT NULL,
-    {", ".join(f"{c} REAL" for c in ROUND_SCALARS)},
-    {", ".join(f"{c} INTEGER" for c in ROUND_FLAGS)},
-    {", ".join(f"{c} TEXT" for c in ROUND_LISTS)},
+    {", ".join(f"{c} {_SQL_TYPES[kind]}" for c, kind in RoundRecord.columns().items())},
     extra TEXT NOT NULL DEFAULT '{{}}',
     PRIMARY KEY (run_id, round)
 );
@@ -105,7 +90,7 @@ def _add_missing_columns(con: sqlite3.Connection) -> None:
     """Bring a store written by an older annal up to the current round columns; values that
     the older version kept in ``extra`` move into their new column."""
     have = {r[1] for r in con.execute("PRAGMA table_info(rounds)")}
-    columns = [(c, "REAL") for c in ROUND_SCALARS] + [(c, "INTEGER") for c in ROUND_FLAGS]
+    columns = [(c, _SQL_TYPES[k]) for c, k in RoundRecord.columns().items() if k != "list"]
     for col, kind in ((c, k) for c, k in columns if c not in have):
         with con:
             con.execute(f"ALTER TABLE rounds ADD COLUMN {col} {kind}")
@@ -314,23 +299,13 @@ class ResultsStore:
     # -- rounds -----------------------------------------------------------------------------
     def add_round(self, run_id: int, record: Mapping[str, Any]) -> None:
         """Store one round record and commit at once."""
-        rec = {k: _jsonable(v) for k, v in record.items()}
-        known = (*ROUND_SCALARS, *ROUND_FLAGS, *ROUND_LISTS, "round")
-        extra = {k: v for k, v in rec.items() if k not in known}
-        cols = ["run_id", "round", *ROUND_SCALARS, *ROUND_FLAGS, *ROUND_LISTS, "extra"]
-        vals = [
-            run_id,
-            int(rec["round"]),
-            *(rec.get(c) for c in ROUND_SCALARS),
-            *(None if rec.get(c) is None else int(bool(rec[c])) for c in ROUND_FLAGS),
-            *(json.dumps(rec.get(c)) for c in ROUND_LISTS),
-            json.dumps(extra),
-        ]
+        row = stored_row(record)
+        cols = ["run_id", *row]
         with self._tx() as con:
             con.execute(
                 f"INSERT OR REPLACE INTO rounds ({', '.join(cols)}) "
                 f"VALUES ({', '.join('?' * len(cols))})",
-                vals,
+                [run_id, *row.values()],
             )
 
     def rounds_of(self, run_id: int) -> list[dict[str, Any]]:
@@ -362,15 +337,61 @@ class ResultsStore:
             "r.config_hash, r.experiments, x.* FROM rounds x JOIN runs r USING (run_id) "
             "ORDER BY r.dataset, r.strategy, r.init, r.seed, x.round"
         )
-        df = pd.read_sql_query(q, self.con)
-        counts = [c for c in ROUND_COUNTS if c in df.columns]
-        floats = [c for c in ROUND_SCALARS if c not in counts]
-        df[floats] = df[floats].astype(float)  # a column of NULLs would come back as objects
-        # Counts stay integers in every export (nullable: a count not observed is <NA>).
-        df[counts] = df[counts].astype("Int64")
-        # Flags as 1.0 / 0.0 / NaN (not observed), so CSV and Parquet read back alike.
-        df[list(ROUND_FLAGS)] = df[list(ROUND_FLAGS)].astype(float)
-        return df.drop(columns=["run_id", "extra"])
+        return typed_rounds(pd.read_sql_query(q, self.con)).drop(columns=["run_id", "extra"])
+
+
+def stored_row(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A round record as the ``rounds`` table stores it: ``round``, every
+    :meth:`RoundRecord.columns` column (flags 0/1/None, lists JSON text), then ``extra`` (the
+    JSON of any other key)."""
+    rec = {k: _jsonable(v) for k, v in record.items()}
+    columns = RoundRecord.columns()
+    row: dict[str, Any] = {"round": int(rec["round"])}
+    for name, kind in columns.items():
+        value = rec.get(name)
+        if kind == "flag":
+            value = None if value is None else int(bool(value))
+        elif kind == "list":
+            value = json.dumps(value)
+        row[name] = value
+    row["extra"] = json.dumps({k: v for k, v in rec.items() if k not in row})
+    return row
+
+
+def typed_rounds(df: pd.DataFrame) -> pd.DataFrame:
+    """Stored round rows with their column types: counts nullable integers (a count not
+    observed is <NA>), the other numbers float (a column of NULLs would come back as objects),
+    flags 1.0 / 0.0 / NaN (so CSV and Parquet read back alike); lists stay JSON text."""
+    df = df.copy()
+    counts = [c for c in ROUND_COUNTS if c in df.columns]
+    floats = [c for c in (*ROUND_SCALARS, *ROUND_FLAGS) if c in df.columns and c not in counts]
+    df[floats] = df[floats].astype(float)
+    df[counts] = df[counts].astype("Int64")
+    return df
+
+
+def name_per_class(df: pd.DataFrame, classes: list[list[str] | None]) -> pd.DataFrame:
+    """The per-class list columns as ``{"class name": value}`` JSON, row ``i`` named by
+    ``classes[i]`` (None: a store without its dataset's classes; names are indices)."""
+    df = df.copy()
+    for field in PER_CLASS_FIELDS:
+        if field in df.columns:
+            named = []
+            for v, names in zip(df[field], classes, strict=True):
+                values = None if v is None else json.loads(v)
+                if values is not None:
+                    keys = names if names is not None else range(len(values))
+                    values = json.dumps(per_class_by_name(values, keys))
+                named.append(values)
+            df[field] = named
+    return df
+
+
+def records_table(records: list[Mapping[str, Any]], classes: list[str]) -> pd.DataFrame:
+    """Round records (``RoundRecord.as_dict()``) of one run as ``annal results export`` writes
+    rounds: the same columns and types, per-class values named by ``classes``."""
+    df = typed_rounds(pd.DataFrame([stored_row(r) for r in records])).drop(columns="extra")
+    return name_per_class(df, [list(classes)] * len(df))
 
 
 def export_rounds(run_dir: str | Path, fmt: str = "csv") -> Path:
@@ -384,18 +405,8 @@ def export_rounds(run_dir: str | Path, fmt: str = "csv") -> Path:
     """
     if fmt not in ("csv", "parquet"):
         raise AnnalError(f"--format {fmt!r}: choose csv or parquet")
-    from annal.al.metrics import PER_CLASS_FIELDS, per_class_by_name
-
-    def _named(values, names):  # a store without its dataset's classes: names are indices
-        return per_class_by_name(values, names if names is not None else range(len(values)))
-
     with ResultsStore.existing(run_dir) as store:
         df = store.rounds_frame()
         classes = {k: v["classes"] for k, v in store.datasets().items()}
-    for field in PER_CLASS_FIELDS:  # {"class name": value}, not a list in class order
-        if field in df.columns:
-            df[field] = [
-                None if v is None else json.dumps(_named(json.loads(v), classes.get(d)))
-                for v, d in zip(df[field], df["dataset"], strict=True)
-            ]
+    df = name_per_class(df, [classes.get(d) for d in df["dataset"]])
     return write_table(df, Path(run_dir) / f"rounds.{fmt}")

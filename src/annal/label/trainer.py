@@ -14,19 +14,17 @@ the strategy. :class:`BackgroundTrainer` runs steps in a thread so the page neve
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
 from annal.al.geometry import normalize_rows
 from annal.al.loop import (
-    _STREAM_CLASSIFIER,
     _STREAM_INIT,
     _STREAM_STOP_SET,
     _STREAM_STRATEGY,
     derive_seed,
+    fit_round,
 )
-from annal.al.models import LabelledModel, make_classifier
+from annal.al.models import LabelledModel
 from annal.al.registry import make_initializer, make_strategy
 from annal.al.state import PoolState
 from annal.al.stopping import stop_set
@@ -110,12 +108,9 @@ class Trainer:
             return {"round": None, "n_labelled": 0, "phase": "init", "queued": len(queue)}
 
         stop_ids = self._stop_set(snap.labelled_ids)
-        t0 = time.perf_counter()
-        model = LabelledModel(
-            make_classifier(cfg.classifier, derive_seed(cfg.seed, r, _STREAM_CLASSIFIER)),
-            n_classes,
-        ).fit(X[labelled], snap.y)
-        fit_s = time.perf_counter() - t0
+        model, fit_s = fit_round(
+            cfg.classifier, X[labelled], snap.y, n_classes, seed=cfg.seed, round=r
+        )
         self.model = model
         proba = model.predict_proba(X)
         estimate = None
@@ -131,16 +126,8 @@ class Trainer:
             y_known = np.full(n, -1, dtype=np.int64)  # what the person has said so far
             y_known[snap.labelled_ids] = snap.y
             strategy = make_strategy(cfg.strategy, **cfg.strategy_params)
-            state = PoolState(
-                X,
-                ids,
-                labelled,
-                model=model,
-                n_classes=n_classes,
-                round=r,
-                unit=self.unit,
-                excluded=blocked & ~labelled,
-                labels=y_known,
+            state = PoolState.from_labels(
+                X, ids, y_known, model, round=r, unit=self.unit, excluded=blocked & ~labelled
             )
             budget = min(cfg.batch, int(candidates.sum()))
             queue = (

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from annal._io import atomic_write_bytes, atomic_write_text
+from annal.al.protocol import RunProtocol
 from annal.errors import AnnalError
 from annal.experiments.config import Config, ProtocolConfig
 from annal.experiments.store import ResultsStore
@@ -48,6 +49,27 @@ def protocol_text(p: ProtocolConfig) -> str:
         f"initial set {_amount(p.initial, 'texts')}, {_amount(p.budget, 'texts')} per round, "
         f"{p.rounds} rounds"
     )
+
+
+def stored_protocol_text(runs: pd.DataFrame, config: Config) -> str:
+    """The protocol as the runs stored it: counts resolved against each dataset's pool (one
+    text when every dataset ran the same), then the config's fractions when it gave any."""
+    per = runs.groupby("dataset", sort=False)[["initial", "budget", "rounds"]].first()
+    texts = {
+        d: protocol_text(
+            RunProtocol(initial=int(r["initial"]), budget=int(r["budget"]), rounds=int(r["rounds"]))
+        )
+        for d, r in per.iterrows()
+    }
+    stored = (
+        next(iter(texts.values()))
+        if len(set(texts.values())) == 1
+        else "; ".join(f"{d}: {t}" for d, t in texts.items())
+    )
+    p = config.protocol
+    if isinstance(p.initial, float) or isinstance(p.budget, float):
+        stored += f" (config: {protocol_text(p)})"
+    return stored
 
 
 def choose_baseline(config: Config, ranked: list[str], baseline: str | None) -> str:
@@ -123,7 +145,7 @@ def build_document(run_dir: str | Path, baseline: str | None = None) -> Document
         f"{len(runs)} runs ({', '.join(f'{v} {k}' for k, v in sorted(status.items()))}) on "
         f"{len(datasets)} dataset{'s' if len(datasets) != 1 else ''} "
         f"({', '.join(datasets)}), seeds {', '.join(map(str, config.seeds))}; protocol: "
-        f"{protocol_text(config.protocol)}; classifier {config.classifier}; test share "
+        f"{stored_protocol_text(runs[runs['dataset'].isin(datasets)], config)}; classifier {config.classifier}; test share "
         f"{config.test_size:g}. Config hash {config.config_hash()}. Only finished runs count.",
         "meta",
     )

@@ -18,9 +18,7 @@ from annal.al.pools.base import CandidatePool, PoolStats
 from annal.al.pools.full import FullPool
 from annal.al.pools.random import RandomPool
 from annal.al.pools.seals import SEALSPool
-from annal.errors import AnnalError
-from annal.index import parse_spec
-from annal.registry import Registry, constructor_params, typed_params
+from annal.registry import Registry
 
 #: Every pool by registry name.
 POOLS: Registry[CandidatePool] = Registry("pool", (FullPool, RandomPool, SEALSPool, AnchorALPool))
@@ -29,43 +27,22 @@ POOLS: Registry[CandidatePool] = Registry("pool", (FullPool, RandomPool, SEALSPo
 def parse_pool_spec(spec: str) -> tuple[str, dict[str, Any]]:
     """Split a pool spec into its name and typed parameters (see the module docstring).
 
+    The grammar is :func:`annal.spec.split_spec`'s, with ``index`` as a nested spec; values
+    are typed by the pool's constructor annotations (:meth:`annal.registry.Registry.parse_spec`).
+
     Raises
     ------
     AnnalError
-        Unknown pool or parameter, a malformed pair, a value of the wrong type.
+        Unknown pool or parameter, a malformed pair, a value of the wrong type or out of bounds.
     """
-    if not isinstance(spec, str) or not spec.strip():
-        raise AnnalError(f"pool spec must be a non-empty string, got {spec!r}")
-    name, _, query = spec.strip().partition("?")
-    if name not in POOLS:
-        raise AnnalError(f"unknown pool {name!r} in {spec!r}; valid: {', '.join(POOLS)}")
-    types_ = constructor_params(POOLS[name])
-    params: dict[str, Any] = {}
-    index_extra: list[str] = []
-    for part in query.split("&") if query else []:
-        key, eq, value = part.partition("=")
-        if not eq or not key or not value:
-            raise AnnalError(f"pool spec {spec!r}: expected key=value, got {part!r}")
-        if key in types_:
-            if key in params:
-                raise AnnalError(f"pool spec {spec!r}: parameter {key!r} given twice")
-            params[key] = value
-        elif "?" in str(params.get("index", "")) or ("index" in params and index_extra):
-            index_extra.append(part)  # a parameter of the nested index spec
-        else:
-            raise AnnalError(
-                f"unknown parameter {key!r} for pool {name!r} in {spec!r}; "
-                f"valid: {', '.join(types_) or 'none'}"
-            )
-    if index_extra:
-        params["index"] = params["index"] + "&" + "&".join(index_extra)
-    return name, typed_params(POOLS[name], params, f"for pool {name!r} in {spec!r}")
+    return POOLS.parse_spec(spec, nested="index")
 
 
 def make_pool(spec: str | CandidatePool | None = None, **params: Any) -> CandidatePool:
     """A candidate pool from a spec string (or a name plus ``params``); ``None`` is ``full``.
 
-    Index specs are checked here, so a bad ``index=`` fails before any round runs.
+    Index specs are checked here (by the ``index`` annotation), so a bad ``index=`` fails
+    before any round runs.
 
     Raises
     ------
@@ -75,10 +52,7 @@ def make_pool(spec: str | CandidatePool | None = None, **params: Any) -> Candida
     if isinstance(spec, CandidatePool):
         return spec.fresh()
     name, parsed = parse_pool_spec(spec or "full")
-    pool = POOLS.build(name, {**parsed, **params})
-    if "index" in pool.ordered_params():
-        parse_spec(str(pool.index))
-    return pool
+    return POOLS.build(name, {**parsed, **params})
 
 
 def pool_spec(pool: CandidatePool) -> str:

@@ -10,11 +10,14 @@ and keeps minority classes represented, which is the method's aim under extreme 
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import numpy as np
+from annotated_types import Ge
 
 from annal.al.geometry import normalize_rows
 from annal.al.pools.base import selectable
-from annal.al.pools.neighbours import IndexedPool
+from annal.al.pools.neighbours import DEFAULT_INDEX, IndexedPool, IndexSpecText
 from annal.al.state import PoolState
 from annal.al.strategies.base import top_k
 from annal.errors import AnnalError
@@ -52,37 +55,28 @@ class AnchorALPool(IndexedPool):
         Neighbours retrieved per anchor, K (paper default 50).
     size : int
         Candidates kept, M (paper default 10,000).
-    index : str
-        An :mod:`annal.index` spec; the index is built once over the pool and saved.
-    index_dir : str, optional
-        Folder for saved indexes (default: next to a memory-mapped pool, else the cache).
-    save_index : bool
-        Save and reuse the index across runs.
+    index, index_dir, save_index
+        The pool's ANN index, as for every :class:`~annal.al.pools.neighbours.IndexedPool`.
     """
 
     name = "anchoral"
 
     def __init__(
         self,
-        anchors: int = 10,
-        k: int = 50,
-        size: int = 10_000,
-        index: str = "faiss:hnsw?M=32",
+        anchors: Annotated[int, Ge(1)] = 10,
+        k: Annotated[int, Ge(1)] = 50,
+        size: Annotated[int, Ge(1)] = 10_000,
+        index: IndexSpecText = DEFAULT_INDEX,
         index_dir: str | None = None,
         save_index: bool = True,
     ) -> None:
         self.anchors = anchors
         self.k = k
         self.size = size
-        self.index = index
-        self.index_dir = index_dir
-        self.save_index = save_index
+        self.set_index(index, index_dir, save_index)
 
     def candidates(self, state: PoolState, rng: np.random.Generator) -> np.ndarray:
         """The ``size`` unlabelled rows most similar, on average, to the anchors that found them."""
-        for name in ("anchors", "k", "size"):
-            if int(getattr(self, name)) < 1:
-                raise AnnalError(f"anchoral {name} must be >= 1, got {getattr(self, name)!r}")
         pool_index = self._index_for(state)
         anchors = class_anchors(state, int(self.anchors), rng)
         if not len(anchors):

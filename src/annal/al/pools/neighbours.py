@@ -14,8 +14,10 @@ from __future__ import annotations
 import hashlib
 import time
 from pathlib import Path
+from typing import Annotated
 
 import numpy as np
+from pydantic import AfterValidator
 
 from annal.al.geometry import as_float32
 from annal.al.pools.base import CandidatePool
@@ -163,13 +165,42 @@ class PoolIndex:
         return sum(f.stat().st_size for f in self.folder.iterdir() if f.is_file())
 
 
+#: The index of ``seals`` and ``anchoral`` unless a spec names another.
+DEFAULT_INDEX = "faiss:hnsw?M=32"
+
+
+def _check_index_spec(spec: str) -> str:
+    from annal.index import parse_spec
+
+    return str(parse_spec(spec))
+
+
+#: An :mod:`annal.index` spec, checked when the pool is built.
+IndexSpecText = Annotated[str, AfterValidator(_check_index_spec)]
+
+
 class IndexedPool(CandidatePool):
-    """A candidate pool that searches a :class:`PoolIndex` (parameters ``index``,
-    ``index_dir``, ``save_index`` set by the subclass)."""
+    """A candidate pool that searches a :class:`PoolIndex`.
+
+    Its subclasses take three parameters for the index (set with :meth:`set_index`):
+
+    index : str
+        An :mod:`annal.index` spec; the index is built once over the pool and saved.
+    index_dir : str, optional
+        Folder for saved indexes (default: next to a memory-mapped pool, else the cache).
+    save_index : bool
+        Save and reuse the index across runs.
+    """
 
     index: str
     index_dir: str | None
     save_index: bool
+
+    def set_index(self, index: str, index_dir: str | None, save_index: bool) -> None:
+        """Store the index parameters (called by the subclass constructors)."""
+        self.index = index
+        self.index_dir = index_dir
+        self.save_index = save_index
 
     def _index_for(self, state: PoolState) -> PoolIndex:
         """This pool's index over ``state.X``, built or loaded on the first call."""

@@ -6,11 +6,13 @@ Vlachos 2024 with it too): exhaustive strategies become cheap, with no index at 
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import numpy as np
+from annotated_types import Ge
 
 from annal.al.pools.base import CandidatePool
 from annal.al.state import PoolState
-from annal.errors import AnnalError
 
 
 class RandomPool(CandidatePool):
@@ -24,13 +26,11 @@ class RandomPool(CandidatePool):
 
     name = "random"
 
-    def __init__(self, size: int = 10_000) -> None:
+    def __init__(self, size: Annotated[int, Ge(1)] = 10_000) -> None:
         self.size = size
 
     def candidates(self, state: PoolState, rng: np.random.Generator) -> np.ndarray:
         """A seeded uniform sample of the selectable rows."""
-        if int(self.size) < 1:
-            raise AnnalError(f"random pool size must be >= 1, got {self.size!r}")
         unl = state.unlabelled_pos
         if len(unl) <= int(self.size):
             return unl

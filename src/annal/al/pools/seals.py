@@ -9,11 +9,13 @@ into an earlier round's subset).
 
 from __future__ import annotations
 
-import numpy as np
+from typing import Annotated
 
-from annal.al.pools.neighbours import IndexedPool
+import numpy as np
+from annotated_types import Ge
+
+from annal.al.pools.neighbours import DEFAULT_INDEX, IndexedPool, IndexSpecText
 from annal.al.state import PoolState
-from annal.errors import AnnalError
 
 #: Labelled rows searched per index call (bounds the neighbour arrays).
 _QUERY_CHUNK = 4096
@@ -26,32 +28,24 @@ class SEALSPool(IndexedPool):
     ----------
     k : int
         Neighbours per labelled row (the paper's k = 100).
-    index : str
-        An :mod:`annal.index` spec; the index is built once over the pool and saved.
-    index_dir : str, optional
-        Folder for saved indexes (default: next to a memory-mapped pool, else the cache).
-    save_index : bool
-        Save and reuse the index across runs.
+    index, index_dir, save_index
+        The pool's ANN index, as for every :class:`~annal.al.pools.neighbours.IndexedPool`.
     """
 
     name = "seals"
 
     def __init__(
         self,
-        k: int = 100,
-        index: str = "faiss:hnsw?M=32",
+        k: Annotated[int, Ge(1)] = 100,
+        index: IndexSpecText = DEFAULT_INDEX,
         index_dir: str | None = None,
         save_index: bool = True,
     ) -> None:
         self.k = k
-        self.index = index
-        self.index_dir = index_dir
-        self.save_index = save_index
+        self.set_index(index, index_dir, save_index)
 
     def update(self, state: PoolState) -> None:
         """Add the neighbours of the rows labelled since the last call; drop labelled rows."""
-        if int(self.k) < 1:
-            raise AnnalError(f"seals k must be >= 1, got {self.k!r}")
         pool_index = self._index_for(state)
         if "_pool" not in self.__dict__:
             self._expanded = np.zeros(len(state.X), dtype=bool)

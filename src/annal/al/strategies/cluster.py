@@ -14,6 +14,11 @@ each while the budget lasts. Inside a cluster three picks share its quota equall
 
 A row chosen by two picks counts once and the later pick takes its next-best row instead, so
 the batch is exactly the budget (docs/pitfalls.md #4).
+
+On a large pool (at least ``large_pool`` unlabelled rows) k-means runs on a seeded sample of
+``max_points_per_centroid`` (default 256, FAISS's own) rows per centroid, and every unlabelled
+row is then assigned through a FAISS index of the centroids, in blocks read from the pool's own
+dtype: no float32 copy of the pool, and the Lloyd iterations cost what the sample costs.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from scipy import sparse
 
 from annal.al.geometry import normalize_rows
 from annal.al.kmeans import kmeans
+from annal.al.pivots import unit_blocks, unit_rows
 from annal.al.state import PoolState
 from annal.al.strategies.base import Strategy
 from annal.al.strategies.uncertainty import least_confidence, margin_uncertainty
@@ -117,6 +123,9 @@ class ClusterSampling(Strategy):
         Opt-in approximation (FAISS backend): train k-means on a seeded sample of at most this
         many rows per centroid (FAISS's default 256 when None; 64 about halves the k-means
         time at 25k rows), then assign every row. The default stays FAISS's.
+    large_pool : int
+        From this many unlabelled rows on, k-means runs on a sample and every row is assigned
+        through an index of the centroids (module docstring).
     """
 
     name = "cluster"
@@ -133,6 +142,7 @@ class ClusterSampling(Strategy):
         encoder: str | None = None,
         centroids: np.ndarray | Sequence[Sequence[float]] | None = None,
         max_points_per_centroid: Annotated[int, Ge(1)] | None = None,
+        large_pool: Annotated[int, Ge(1)] = 200_000,
     ) -> None:
         self.n_clusters = n_clusters
         self.picks = picks
@@ -143,6 +153,7 @@ class ClusterSampling(Strategy):
         self.encoder = encoder
         self.centroids = centroids
         self.max_points_per_centroid = max_points_per_centroid
+        self.large_pool = large_pool
 
     @property
     def needs_proba(self) -> bool:  # type: ignore[override]
@@ -210,25 +221,76 @@ class ClusterSampling(Strategy):
             return_distances=True,
         )
 
+    def uses_sample(self, state: PoolState) -> bool:
+        """Whether this round clusters a sample and assigns through an index (large pool)."""
+        return state.n_unlabelled >= int(self.large_pool)
+
+    def _assign_large(
+        self, state: PoolState, rng: np.random.Generator, diverse: bool
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, int]:
+        """k-means on a sample, every unlabelled row assigned through a centroid index:
+        labels, squared distances to the centroid, the diverse score (or None), k."""
+        from annal.index import make_index
+
+        unl = state.unlabelled_pos
+        k = int(self.n_clusters or state.n_classes) + int(self.growth) * state.round
+        per = int(self.max_points_per_centroid or 256)
+        size = min(len(unl), per * max(1, k))
+        sample = np.sort(rng.choice(len(unl), size=size, replace=False))
+        centroids, _, _ = self._cluster(state, rng, unit_rows(state.X, unl[sample]))
+        n_clusters = len(centroids)
+        index = make_index("faiss:flat?metric=l2").build(centroids)
+        labels = np.empty(len(unl), dtype=np.int64)
+        sq_dist = np.empty(len(unl), dtype=np.float32)
+        sums = np.zeros_like(centroids, dtype=np.float32)
+        start = 0
+        for block in unit_blocks(state.X, unl):
+            d, nearest = index.search(block, 1)
+            labels[start : start + len(block)] = nearest[:, 0]
+            sq_dist[start : start + len(block)] = d[:, 0]
+            if diverse:
+                member = sparse.csr_matrix(
+                    (np.ones(len(block), dtype=np.float32), (nearest[:, 0], np.arange(len(block)))),
+                    shape=(n_clusters, len(block)),
+                )
+                sums += np.asarray(member @ block, dtype=np.float32)
+            start += len(block)
+        score = None
+        if diverse:  # lowest x.S = highest mean distance to the other members
+            score = np.empty(len(unl), dtype=np.float32)
+            start = 0
+            for block in unit_blocks(state.X, unl):
+                part = labels[start : start + len(block)]
+                score[start : start + len(block)] = -np.einsum("ij,ij->i", block, sums[part])
+                start += len(block)
+        return labels, sq_dist, score, n_clusters
+
     def _select(self, state: PoolState, k: int, rng: np.random.Generator) -> np.ndarray:
         picks = self._picks()
-        U = state.unit[state.unlabelled_pos]  # the one copy: k-means and the picks share it
-        centroids, labels, sq_dist = self._cluster(state, rng, U)
-        n_clusters = len(centroids)
-        sizes = np.bincount(labels, minlength=n_clusters)
         scores = {}
+        if self.uses_sample(state):
+            labels, sq_dist, diverse, n_clusters = self._assign_large(
+                state, rng, "diverse" in picks
+            )
+            if diverse is not None:
+                scores["diverse"] = diverse
+        else:
+            U = state.unit[state.unlabelled_pos]  # the one copy: k-means and the picks share it
+            centroids, labels, sq_dist = self._cluster(state, rng, U)
+            n_clusters = len(centroids)
+            if "diverse" in picks:  # lowest x.S = highest mean distance to the other members
+                member = sparse.csr_matrix(
+                    (np.ones(len(U), dtype=np.float32), (labels, np.arange(len(U)))),
+                    shape=(n_clusters, len(U)),
+                )
+                sums = np.asarray(member @ U, dtype=np.float32)
+                scores["diverse"] = -np.einsum("ij,ij->i", U, sums[labels])
+        sizes = np.bincount(labels, minlength=n_clusters)
         if "centroid" in picks:  # nearest the centroid first, from the assignment's distances
             scores["centroid"] = -sq_dist
-        if "diverse" in picks:  # lowest x.S = highest mean distance to the other members
-            member = sparse.csr_matrix(
-                (np.ones(len(U), dtype=np.float32), (labels, np.arange(len(U)))),
-                shape=(n_clusters, len(U)),
-            )
-            sums = np.asarray(member @ U, dtype=np.float32)
-            scores["diverse"] = -np.einsum("ij,ij->i", U, sums[labels])
         if "uncertain" in picks:
             scores["uncertain"] = self.uncertainty(state.proba())
-        tiebreak = rng.permutation(len(U))
+        tiebreak = rng.permutation(len(labels))
         grouped = {p: _grouped_rankings(labels, scores[p], tiebreak) for p in picks}
         starts = np.concatenate([[0], np.cumsum(sizes)])
         chosen: list[int] = []

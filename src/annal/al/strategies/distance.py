@@ -6,15 +6,23 @@ spec (``exact`` or ``faiss:flat``) the scores are computed with BLAS algebra
 (:func:`annal.al.geometry.aggregate_distance`: the mean is one matrix-vector product); any other
 spec from :mod:`annal.index` (e.g. the paper's ``faiss:lsh?nbits=16``) builds an index of the
 labelled set and searches it: ``k = 1`` for ``min``, every labelled row for ``mean``/``max``.
+
+On a large pool (at least ``large_pool`` unlabelled rows) ``min``/``max`` with the default cosine
+spec go through a pivot index of the labelled set (:mod:`annal.al.pivots`): one product with
+``pivots`` labelled rows bounds every row's distance, and only the rows whose bound can still
+reach the batch are compared with the whole labelled set. The batch is the exact one; the work
+is the ``u x P`` product plus the rows computed exactly, read in blocks of the pool's dtype.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 import numpy as np
+from annotated_types import Ge
 
 from annal.al.geometry import aggregate_distance
+from annal.al.pivots import PivotIndex, largest_distances, unit_rows
 from annal.al.state import PoolState
 from annal.al.strategies.base import Strategy, top_k
 from annal.index import make_index, parse_spec
@@ -100,15 +108,26 @@ class DistanceSampling(Strategy):
     index : str
         An :mod:`annal.index` spec; ``exact?metric=cosine`` (default) and ``faiss:flat`` specs
         take the fast exact path, others search an index of the labelled set.
+    large_pool : int
+        From this many unlabelled rows on, ``min``/``max`` cosine distances use the pivot index
+        of the labelled set (same batch, a fraction of the products; module docstring).
+    pivots : int
+        Pivots of that index.
     """
 
     name = "distance"
 
     def __init__(
-        self, aggregate: Literal["mean", "min", "max"] = "mean", index: str = "exact?metric=cosine"
+        self,
+        aggregate: Literal["mean", "min", "max"] = "mean",
+        index: str = "exact?metric=cosine",
+        large_pool: Annotated[int, Ge(1)] = 200_000,
+        pivots: Annotated[int, Ge(1)] = 512,
     ) -> None:
         self.aggregate = aggregate
         self.index = index
+        self.large_pool = large_pool
+        self.pivots = pivots
 
     def check_params(self) -> None:
         """Annotated values, and ``index`` must be a valid index spec."""
@@ -131,5 +150,21 @@ class DistanceSampling(Strategy):
             return aggregate_distance(V[unl], V[lab], metric=metric, aggregate=self.aggregate)
         return index_aggregate_distance(str(spec), state.X[unl], state.X[lab], self.aggregate)
 
+    def uses_pivots(self, state: PoolState) -> bool:
+        """Whether this round goes through the pivot index (large pool, min/max, cosine)."""
+        spec = parse_spec(str(self.index))
+        return (
+            self.aggregate != "mean"
+            and spec.backend in EXACT_BACKENDS
+            and spec.get("metric") == "cosine"
+            and len(state.labelled_pos) > 0
+            and state.n_unlabelled >= int(self.large_pool)
+        )
+
     def _select(self, state: PoolState, k: int, rng: np.random.Generator) -> np.ndarray:
+        if self.uses_pivots(state):
+            lab, unl = state.labelled_pos, state.unlabelled_pos
+            index = PivotIndex(unit_rows(state.X, lab), int(self.pivots), int(rng.integers(2**31)))
+            scores, _ = largest_distances(index, state.X, unl, k, self.aggregate)
+            return unl[top_k(scores, k, rng)]
         return state.unlabelled_pos[top_k(self.scores(state), k, rng)]

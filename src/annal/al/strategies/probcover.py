@@ -23,7 +23,7 @@ import numpy as np
 from scipy import sparse
 
 from annal.al.geometry import fingerprint
-from annal.al.init import Initializer
+from annal.al.initial import Initializer
 from annal.al.kmeans import kmeans
 from annal.al.state import PoolState
 from annal.al.strategies.base import Strategy, top_k
