@@ -23,10 +23,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from annal._io import atomic_write_text
+from annal._io import atomic_write_bytes, atomic_write_text
 from annal.experiments.config import Config
 from annal.experiments.store import ResultsStore
 from annal.report.document import Document
+from annal.report.figures import paired_difference_plot, png
 from annal.report.summary import summarise_strategies
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "tournament.md"
@@ -100,7 +101,10 @@ def first_of_each_cell(frame: pd.DataFrame, key: list[str]) -> pd.DataFrame:
 
 
 def tournament_table(run_dirs: list[Path], baseline: str = "margin") -> tuple[pd.DataFrame, dict]:
-    """The ranking of the finished runs of ``run_dirs`` against ``baseline``, and facts."""
+    """The ranking of the finished runs of ``run_dirs`` against ``baseline``, and facts.
+
+    ``facts["summary"]`` keeps the per-run values behind the table, for the figure.
+    """
     config, rounds, ds_info, runs = load_runs(run_dirs)
     done = complete_groups(rounds[rounds["status"] == "done"], list(config.strategies()))
     summary = summarise_strategies(done, ds_info, baseline=baseline, init="random")
@@ -116,6 +120,7 @@ def tournament_table(run_dirs: list[Path], baseline: str = "margin") -> tuple[pd
         "datasets": summary.n_datasets,
         "seeds": summary.n_seeds,
         "sentence": summary.sentence,
+        "summary": summary,
     }
     return table, facts
 
@@ -127,6 +132,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--command", required=True, help="the command that ran the grid")
     ap.add_argument("--load", default="", help="load average while it ran (uptime)")
     ap.add_argument("--out", type=Path, default=DOC)
+    ap.add_argument(
+        "--figure",
+        type=Path,
+        default=None,
+        help="where the paired-difference figure goes (default: beside --out, .png)",
+    )
     args = ap.parse_args(argv)
     table, facts = tournament_table(args.run_dirs)
     cfg = facts["config"]
@@ -144,7 +155,17 @@ def main(argv: list[str] | None = None) -> int:
     doc.para(f"Command: `{args.command}`")
     doc.para(facts["sentence"])
     doc.table(table)
-    text = doc.to_markdown()
+    figure = args.figure or args.out.with_suffix(".png")
+    summary = facts["summary"]
+    fig = paired_difference_plot(summary.values, summary.baseline, list(summary.rows["strategy"]))
+    doc.figure(
+        figure.name,
+        png(fig),
+        f"F1 curve area minus {summary.baseline}'s per dataset (markers) and pooled (diamonds), "
+        "paired by dataset and seed, with 95% CIs",
+    )
+    atomic_write_bytes(figure, doc.figures()[figure.name])
+    text = doc.to_markdown(fig_dir=".")
     print(text)
     atomic_write_text(args.out, text)
     return 0
