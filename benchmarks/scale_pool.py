@@ -620,6 +620,8 @@ def report(path: Path = REPORT, cli_dir: Path = DEFAULT_DIR / "cli-out") -> str:
     ]
     if TIME_CSV.is_file():
         t = pd.read_csv(TIME_CSV).drop_duplicates(["n", "pool", "strategy"], keep="last")
+        # Rows of earlier runs (session 2) have no CPU seconds or path column.
+        t = t.assign(**{c: t.get(c, math.nan) for c in ("round_cpu_s", "large_path")})
         full = t[t["pool"] == "full"].set_index(["n", "strategy"])["round_s"]
         lines += [
             "| pool size | pool | strategy | fit s | pool s | select s | round s | CPU s | "
@@ -640,6 +642,13 @@ def report(path: Path = REPORT, cli_dir: Path = DEFAULT_DIR / "cli-out") -> str:
                 f"{_fmt(r.round_cpu_s)} | {ratio} | {r.pool_size:,} | {path_} | "
                 f"{_fmt(r.cold_pool_s, 1)} | {r.peak_rss_mb:,} | {r.load} |"
             )
+        if t["round_cpu_s"].isna().any():
+            lines += [
+                "",
+                "Rows without CPU seconds come from the previous session's run (index "
+                "`faiss:hnsw?M=32`, float32 candidates, `distance` = the mean, no large-pool "
+                "paths); the rows of this session's runs at 1M did not finish (notes below).",
+            ]
     if PEERS_CSV.is_file() and TIME_CSV.is_file():
         p = pd.read_csv(PEERS_CSV).drop_duplicates(["n", "peer"], keep="last")
         t = pd.read_csv(TIME_CSV).drop_duplicates(["n", "pool", "strategy"], keep="last")

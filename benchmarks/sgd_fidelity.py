@@ -123,7 +123,12 @@ def markdown(
             if within
             else "the interval is not entirely within ±0.5 point."
         ),
-        f"Grid wall time: sgd {walls['sgd']:.0f} s, sgd-sklearn {walls['sgd-sklearn']:.0f} s"
+        (
+            f"Grid wall time: sgd {walls['sgd']:.0f} s, sgd-sklearn {walls['sgd-sklearn']:.0f} s"
+            if walls
+            else "Read with `--read` from the stores of a grid that had not finished: only the "
+            "runs both classifiers finished pair up"
+        )
         + (
             f"; CPU seconds of this process and its workers: sgd {cpu['sgd']:.0f}, "
             f"sgd-sklearn {cpu['sgd-sklearn']:.0f}."
@@ -207,6 +212,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--grid", action="store_true", help="whole AL runs (slow; see above)")
     parser.add_argument("--strategies", nargs="+", default=["margin"], help="with --grid")
+    parser.add_argument(
+        "--read", action="store_true", help="with --grid: pair the finished runs in --out"
+    )
     args = parser.parse_args(argv)
     root = shared_datasets_root()
     if root is None:
@@ -227,6 +235,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     walls, finals, cpu = {}, {}, {}
     strategies = tuple(args.strategies)
+    if args.read:  # the stores of a grid still running (or stopped): finished runs only
+        finals = {name: final_f1(args.out / name) for name in CLASSIFIERS}
+        _, table = compare(finals["sgd"], finals["sgd-sklearn"])
+        body = markdown(table, {}, f"{before} when read", args.jobs, strategies)
+        print(body)
+        write_section("sgd-fidelity", "Vectorised sgd vs scikit-learn's: final macro-F1", body)
+        return 0
     for name in CLASSIFIERS:
         out = args.out / name
         with TreeCPU() as tree:

@@ -9,8 +9,9 @@ margin with its 95% interval, wins/ties/losses, final macro-F1, minority recall,
 round) with the issue's goal beside each strategy (pooled AULC at least 0.01 above margin with
 the interval above zero), and writes it to ``docs/tournament.md``. Nothing here runs the grid
 or tunes anything: the numbers come from the stored rounds. Several run directories of one
-config that differ only in their seeds (a grid run in parts) are pooled; only (dataset, seed)
-groups where every strategy finished count, so every difference stays paired.
+config that differ only in their seeds or datasets (a grid run in parts) are pooled, each cell
+counted once; only (dataset, seed) groups where every strategy finished count, so every
+difference stays paired.
 """
 
 from __future__ import annotations
@@ -22,10 +23,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from annal._io import atomic_write_text
+from annal._io import atomic_write_bytes, atomic_write_text
 from annal.experiments.config import Config
 from annal.experiments.store import ResultsStore
 from annal.report.document import Document
+from annal.report.figures import paired_difference_plot, png
 from annal.report.summary import summarise_strategies
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "tournament.md"
@@ -66,18 +68,43 @@ def load_runs(run_dirs: list[Path]) -> tuple[Config, pd.DataFrame, dict, pd.Data
             rounds.append(store.rounds_frame())
             runs.append(store.runs())
             ds_info.update(store.datasets())
-    first = configs[0].model_dump(exclude={"seeds"})
+    parts = {"seeds", "datasets"}
+    first = configs[0].model_dump(exclude=parts)
     for path, cfg in zip(run_dirs[1:], configs[1:], strict=True):
-        if cfg.model_dump(exclude={"seeds"}) != first:
-            raise SystemExit(f"error: {path}: not the same config as {run_dirs[0]} (seeds aside)")
-    seeds = sorted(s for cfg in configs for s in cfg.seeds)
-    config = configs[0].model_copy(update={"seeds": seeds})
-    all_rounds = pd.concat(rounds, ignore_index=True)
-    return config, all_rounds, ds_info, pd.concat(runs, ignore_index=True)
+        if cfg.model_dump(exclude=parts) != first:
+            raise SystemExit(
+                f"error: {path}: not the same config as {run_dirs[0]} (seeds and datasets aside)"
+            )
+    seeds = sorted({s for cfg in configs for s in cfg.seeds})
+    datasets = list({d.key: d for cfg in configs for d in cfg.datasets}.values())
+    config = configs[0].model_copy(update={"seeds": seeds, "datasets": datasets})
+    return (
+        config,
+        first_of_each_cell(pd.concat(rounds, ignore_index=True), RUN_KEY + ["round"]),
+        ds_info,
+        first_of_each_cell(pd.concat(runs, ignore_index=True), RUN_KEY),
+    )
+
+
+#: What names one run of the grid: the same cell run in two parts (a run resumed into a second
+#: directory) is counted once, from the first directory that finished it.
+RUN_KEY = ["dataset", "strategy", "init", "seed"]
+
+
+def first_of_each_cell(frame: pd.DataFrame, key: list[str]) -> pd.DataFrame:
+    """``frame`` with one row per ``key``: finished rows first, then the order of the run dirs."""
+    if frame.empty or not set(key) <= set(frame.columns):
+        return frame
+    order = (frame["status"] != "done").astype(int) if "status" in frame else 0
+    ranked = frame.assign(_order=order).sort_values("_order", kind="stable")
+    return ranked.drop_duplicates(key).drop(columns="_order").sort_index()
 
 
 def tournament_table(run_dirs: list[Path], baseline: str = "margin") -> tuple[pd.DataFrame, dict]:
-    """The ranking of the finished runs of ``run_dirs`` against ``baseline``, and facts."""
+    """The ranking of the finished runs of ``run_dirs`` against ``baseline``, and facts.
+
+    ``facts["summary"]`` keeps the per-run values behind the table, for the figure.
+    """
     config, rounds, ds_info, runs = load_runs(run_dirs)
     done = complete_groups(rounds[rounds["status"] == "done"], list(config.strategies()))
     summary = summarise_strategies(done, ds_info, baseline=baseline, init="random")
@@ -93,6 +120,7 @@ def tournament_table(run_dirs: list[Path], baseline: str = "margin") -> tuple[pd
         "datasets": summary.n_datasets,
         "seeds": summary.n_seeds,
         "sentence": summary.sentence,
+        "summary": summary,
     }
     return table, facts
 
@@ -104,6 +132,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--command", required=True, help="the command that ran the grid")
     ap.add_argument("--load", default="", help="load average while it ran (uptime)")
     ap.add_argument("--out", type=Path, default=DOC)
+    ap.add_argument(
+        "--figure",
+        type=Path,
+        default=None,
+        help="where the paired-difference figure goes (default: beside --out, .png)",
+    )
     args = ap.parse_args(argv)
     table, facts = tournament_table(args.run_dirs)
     cfg = facts["config"]
@@ -121,7 +155,17 @@ def main(argv: list[str] | None = None) -> int:
     doc.para(f"Command: `{args.command}`")
     doc.para(facts["sentence"])
     doc.table(table)
-    text = doc.to_markdown()
+    figure = args.figure or args.out.with_suffix(".png")
+    summary = facts["summary"]
+    fig = paired_difference_plot(summary.values, summary.baseline, list(summary.rows["strategy"]))
+    doc.figure(
+        figure.name,
+        png(fig),
+        f"F1 curve area minus {summary.baseline}'s per dataset (markers) and pooled (diamonds), "
+        "paired by dataset and seed, with 95% CIs",
+    )
+    atomic_write_bytes(figure, doc.figures()[figure.name])
+    text = doc.to_markdown(fig_dir=".")
     print(text)
     atomic_write_text(args.out, text)
     return 0

@@ -107,3 +107,28 @@ def test_config_list_shows_every_preset_with_its_summary():
     assert [line.split()[0] for line in lines if not line.startswith(" ")] == list(PRESETS)
     assert all(len(line) <= 80 for line in lines)
     assert "demo  " in result.output and "5 seeds." in result.output
+
+
+DATASET_OPTIONS = [
+    "--data-root",
+    "--no-clean",
+    "--label-policy",
+    "--text-col",
+    "--label-col",
+    "--min-class-size",
+]
+
+
+@pytest.mark.parametrize("path", [("data", "info"), ("embed",), ("al", "run")], ids=" ".join)
+def test_every_command_that_reads_a_dataset_takes_the_same_dataset_options(path):
+    cmd = dict(_commands())[path]
+    opts = {o: p for p in cmd.params for o in p.opts}
+    assert [p.name for p in cmd.params if p.param_type_name == "argument"][0] == "source"
+    for flag in DATASET_OPTIONS:
+        assert flag in opts, (path, flag)
+    reference = {o: p for p in dict(_commands())[("data", "info")].params for o in p.opts}
+    for flag in DATASET_OPTIONS:
+        assert (opts[flag].default, opts[flag].help) == (
+            reference[flag].default,
+            reference[flag].help,
+        )

@@ -92,3 +92,38 @@ def test_split_and_format_are_inverse():
     assert (
         format_spec("tfidf", {"normalize": False, "dim": None}) == "tfidf?normalize=false&dim=none"
     )
+
+
+def test_a_nested_spec_takes_the_parameters_its_part_does_not_know():
+    """The pools' grammar (``seals?index=faiss:hnsw?M=32&efSearch=64&k=50``) is the one
+    grammar with a nested parameter: after a nested spec with parameters, keys the part does
+    not own belong to it; the part's own keys may come before or after it."""
+    own = ("k", "index")
+    spec = "seals?index=faiss:hnsw?M=32&efSearch=64&k=50"
+    assert split_spec(spec, nested="index", own=own) == (
+        "seals",
+        (("index", "faiss:hnsw?M=32&efSearch=64"), ("k", "50")),
+    )
+    assert split_spec("seals?k=5&index=exact", nested="index", own=own)[1] == (
+        ("k", "5"),
+        ("index", "exact"),
+    )
+    # Without a nested spec open, an unknown key stays the part's (and the registry refuses it).
+    assert split_spec("seals?index=exact&M=3", nested="index", own=own)[1][1] == ("M", "3")
+    with pytest.raises(AnnalError, match="invalid value"):
+        split_spec("seals?index=faiss:hnsw?M=32", own=own)  # not nested: '?' is reserved
+
+    class Pool(Component):
+        name = "pool"
+
+        def __init__(self, k: Annotated[int, Ge(1)] = 1, index: str = "exact") -> None:
+            self.k = k
+            self.index = index
+
+    pools = Registry("pool", [Pool])
+    assert pools.parse_spec("pool?index=faiss:ivf?nlist=4&nprobe=2&k=3", nested="index") == (
+        "pool",
+        {"index": "faiss:ivf?nlist=4&nprobe=2", "k": 3},
+    )
+    with pytest.raises(AnnalError, match="parameter k='0' for pool 'pool' must be >= 1"):
+        pools.from_spec("pool?k=0", nested="index")

@@ -49,8 +49,9 @@ def test_top_k_breaks_ties_uniformly():
     c=st.integers(1, 40),
     seed=st.integers(0, 10**6),
     ties=st.booleans(),
+    layout=st.sampled_from(["c", "fortran", "read-only", "float64"]),
 )
-def test_margin_equals_the_sorted_definition(n, c, seed, ties):
+def test_margin_equals_the_sorted_definition(n, c, seed, ties, layout):
     rng = np.random.default_rng(seed)
     p = rng.random((n, c), dtype=np.float32)
     if ties:  # repeated maxima, uniform rows and one-hot rows
@@ -59,7 +60,16 @@ def test_margin_equals_the_sorted_definition(n, c, seed, ties):
         p[-1] = 0.0
         p[-1, 0] = 1.0
     p /= np.maximum(p.sum(axis=1, keepdims=True), 1e-12)
+    if layout == "fortran":
+        p = np.asfortranarray(p)
+    elif layout == "float64":
+        p = p.astype(np.float64)
+    elif layout == "read-only":
+        p.setflags(write=False)
+    before = p.copy()
     got = margin_uncertainty(p)
+    # The kernel lowers each row's maximum in place for its second pass: it must put it back.
+    np.testing.assert_array_equal(p, before)
     if c < 2:
         assert (got == 0).all()
         return

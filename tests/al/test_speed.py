@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from threadpoolctl import threadpool_info
 
@@ -129,3 +129,33 @@ def test_max_points_per_centroid_is_opt_in_and_faiss_only():
         kmeans(U, 4, backend="sklearn", max_points_per_centroid=16)
     with pytest.raises(AnnalError, match=">= 1"):
         kmeans(U, 4, max_points_per_centroid=0)
+
+
+@settings(
+    deadline=None,
+    max_examples=25,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],  # the same patch every example
+)
+@given(
+    n=st.integers(2, 200),
+    density=st.floats(0.0, 1.0),
+    chunk=st.sampled_from([4, 16, 64, 1000]),
+    seed=st.integers(0, 10**6),
+)
+def test_pool_probabilities_by_windows_equal_the_gathered_rows(
+    monkeypatch, n, density, chunk, seed
+):
+    """state.proba predicts dense windows of X whole and keeps the unlabelled rows' outputs,
+    sparse ones row by row: the same probabilities as predicting the unlabelled rows."""
+    import annal.al.state as state_mod
+
+    monkeypatch.setattr(state_mod, "PROBA_CHUNK", chunk)
+    X, y = blobs(n, 3, dim=6, seed=seed)
+    rng = np.random.default_rng(seed)
+    labelled = np.flatnonzero(rng.random(n) < 1.0 - density)
+    labelled = labelled if len(labelled) else [0]
+    state = make_state(X, y, labelled)
+    want = state.model.predict_proba(X[state.unlabelled_pos])
+    got = state.proba()
+    assert got.shape == want.shape and got.dtype == np.float32
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-7)

@@ -21,8 +21,9 @@ import numpy as np
 
 from annal.al.geometry import as_float32, normalize_rows
 
-#: Rows per ``predict_proba`` call: bounds the float32 copy of a memory-mapped pool.
-PROBA_CHUNK = 65536
+#: Rows per ``predict_proba`` call: bounds the float32 copy of a memory-mapped pool and keeps a
+#: window's rows in cache for its GEMM.
+PROBA_CHUNK = 8192
 
 
 #: Pools whose float32 copy would exceed this many bytes are read in their own dtype.
@@ -200,14 +201,28 @@ class PoolState:
         return shared["labelled_proba"]
 
     def _predict(self, pos: np.ndarray) -> np.ndarray:
-        """The model's probabilities of the rows at ``pos``, float32, ``PROBA_CHUNK`` rows at
-        a time (a memory-mapped pool is read in place)."""
+        """The model's probabilities of the rows at ``pos`` (ascending), float32 (len(pos), c).
+
+        ``X`` is walked in windows of :data:`PROBA_CHUNK` rows (a memory-mapped pool is read in
+        place). A window at least half of whose rows are wanted is predicted whole, from a
+        view, and the wanted rows of the probabilities are kept: gathering a row of ``X`` (d
+        floats) costs more than predicting it (a d x c GEMM row) once memory is contended, and
+        the probabilities are c floats. A sparser window gathers its wanted rows first.
+        """
         if self.model is None:
             raise ValueError("this strategy needs class probabilities but the state has no model")
         out = np.empty((len(pos), self.n_classes), dtype=np.float32)
-        for start in range(0, len(pos), PROBA_CHUNK):
-            block = pos[start : start + PROBA_CHUNK]
-            out[start : start + len(block)] = self.model.predict_proba(self.rows(block))
+        bounds = np.searchsorted(pos, np.arange(0, len(self.X) + PROBA_CHUNK, PROBA_CHUNK))
+        for w, (a, b) in enumerate(zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)):
+            if a == b:
+                continue
+            lo = w * PROBA_CHUNK
+            hi = min(lo + PROBA_CHUNK, len(self.X))
+            if 2 * (b - a) >= hi - lo:
+                proba = self.model.predict_proba(as_float32(self.X[lo:hi]))
+                np.take(proba, pos[a:b] - lo, axis=0, out=out[a:b])
+            else:
+                out[a:b] = self.model.predict_proba(self.rows(pos[a:b]))
         return out
 
     def labelled_labels(self) -> np.ndarray:

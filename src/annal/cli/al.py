@@ -12,20 +12,14 @@ from rich.live import Live
 from rich.table import Table
 
 from annal.cli.options import (
-    DATA_ROOT_OPT,
-    LABEL_COL_OPT,
-    MIN_CLASS_OPT,
-    NO_CLEAN_OPT,
-    POLICY_OPT,
-    SOURCE_ARG,
-    TEXT_COL_OPT,
+    DatasetArgs,
     classifier_names,
     console,
+    dataset_command,
     init_names,
-    load_from_cli,
     model_opt,
     one_of,
-    output_table,
+    output_opt,
     parse_params,
     print_warning,
     strategy_names,
@@ -125,8 +119,9 @@ class RoundPrinter:
         self.table.add_row(*cells)
 
 
+@dataset_command
 def run(
-    source: str = SOURCE_ARG,
+    dataset: DatasetArgs,
     strategy: str = typer.Option(
         ...,
         "--strategy",
@@ -179,19 +174,11 @@ def run(
         min=1,
         help="Unlabelled rows the stopping criteria watch (random, fixed per seed).",
     ),
-    out: Path | None = typer.Option(
-        None,
+    out: Path | None = output_opt(
         "--out",
-        callback=output_table,
-        help="Write the round records as a table: .csv, .tsv or .parquet, by the suffix.",
-        show_default=False,
+        "Write the round records as a table: .csv, .tsv or .parquet, by the suffix.",
+        kind="table",
     ),
-    data_root: Path | None = DATA_ROOT_OPT,
-    no_clean: bool = NO_CLEAN_OPT,
-    label_policy: str = POLICY_OPT,
-    text_col: list[str] = TEXT_COL_OPT,
-    label_col: str = LABEL_COL_OPT,
-    min_class_size: int = MIN_CLASS_OPT,
 ) -> None:
     """Run active learning on a dataset and print one row per round."""
     from annal._io import write_table
@@ -209,9 +196,7 @@ def run(
         {"name": classifier, "params": parse_params(classifier_param, "--classifier-param")},
         source="--classifier",
     )
-    ds = load_from_cli(
-        source, data_root, no_clean, label_policy, text_col, label_col, min_class_size
-    )
+    ds = dataset.load()
     # A precomputed float16 pool stays float16: no float32 copy of a million rows.
     X = embed_dataset(ds, model, progress=True, keep_dtype=True)
     y = np.asarray(ds.y, dtype=np.int64)

@@ -15,7 +15,7 @@ import inspect
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -227,16 +227,10 @@ class DatasetArgs:
         """Load the dataset, printing the loader's warnings on stderr."""
         from annal.data import load_dataset
 
+        options = asdict(self) | {"text_col": self.text_cols, "clean": not self.no_clean}
+        del options["source"], options["no_clean"]
         with warnings_to_stderr():
-            return load_dataset(
-                self.source,
-                data_root=self.data_root,
-                text_col=self.text_cols,
-                label_col=self.label_col,
-                label_policy=self.label_policy,
-                clean=not self.no_clean,
-                min_class_size=self.min_class_size,
-            )
+            return load_dataset(self.source, **options)
 
 
 #: The command-line form of every :class:`DatasetArgs` field, in help order.
@@ -277,21 +271,6 @@ def dataset_command(command: Callable[..., Any]) -> Callable[..., Any]:
     with_dataset.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
     with_dataset.__annotations__ = {p.name: p.annotation for p in params}
     return with_dataset
-
-
-def load_from_cli(
-    source: str,
-    data_root: Path | None,
-    no_clean: bool,
-    label_policy: str,
-    text_col: list[str],
-    label_col: str,
-    min_class_size: int,
-):
-    """Load a dataset from the shared CLI options, printing warnings on stderr."""
-    return DatasetArgs(
-        source, data_root, no_clean, label_policy, text_col, label_col, min_class_size
-    ).load()
 
 
 def parse_params(pairs: list[str], flag: str = "--param") -> dict:

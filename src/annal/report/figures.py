@@ -116,15 +116,13 @@ def paired_difference_plot(
     ax.set_ylim(len(others) - 0.4, -0.6)
     ax.set_xlabel(f"F1 curve area minus {baseline}'s (paired by dataset and seed; 95% CI)")
     ax.grid(axis="x", alpha=0.3)
-    if datasets:
-        ax.legend(
-            fontsize=8,
-            loc="upper center",
-            bbox_to_anchor=(0.5, -0.16),
-            ncols=min(4, len(datasets) + 1),
-        )
     ax.set_title(f"Difference to {baseline} per dataset (right of the line = better)")
-    fig.tight_layout()
+    # The legend sits a fixed height (in inches) under the axes, however tall the figure is.
+    rows = math.ceil((len(datasets) + 1) / 4) if datasets else 0
+    bottom = (0.25 + 0.22 * rows) / fig.get_figheight()
+    if datasets:
+        fig.legend(fontsize=8, loc="lower center", ncols=min(4, len(datasets) + 1))
+    fig.tight_layout(rect=(0, bottom, 1, 1))
     return fig
 
 
