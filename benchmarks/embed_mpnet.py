@@ -54,7 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     known: dict[str, np.ndarray] = {}
     rows = []
     before = load_average()
-    for dc in config.datasets:
+    # In the order given (cheapest first is the caller's choice), not the data root's.
+    for dc in sorted(config.datasets, key=lambda dc: args.datasets.index(dc.name)):
         ds = load_configured(dc, config)
         texts = [str(t) for t in ds.texts]
         key = cache_key(encoder.name, texts)

@@ -155,10 +155,14 @@ def test_slow_greedy_peer_is_stopped_and_gets_a_linear_lower_bound(monkeypatch):
     assert seconds == pytest.approx(0.4)  # (1, 0.002 s) and (14, 0.028 s) reaches it at 200
 
 
-def test_incremental_peer_is_extended_from_many_picks():
+def test_incremental_peer_is_extended_from_many_picks(monkeypatch):
+    clock = _FakeClock()  # no wall-clock bounds (flaky under load): see _FakeClock
+    monkeypatch.setattr(selection, "time", clock)
+    monkeypatch.setattr(selection, "time_limit", clock.time_limit)
+
     def prepare(X, labelled, batch, *, proba=None, seed=0):
         def run():
-            time.sleep(0.02 + 0.001 * batch)  # a setup, then a constant cost per pick
+            clock.spend(0.02 + 0.001 * batch)  # a setup, then a constant cost per pick
             return np.arange(batch) + 1000
 
         return run
@@ -167,7 +171,8 @@ def test_incremental_peer_is_extended_from_many_picks():
     X = np.zeros((50, 4), dtype=np.float32)
     seconds, measure, _, note = selection.time_peer(peer, X, np.arange(5), 500, None, 0, 0.2, 1e3)
     assert measure == "lower-bound" and "40 picks" in note and "straight line" in note
-    assert 0.4 <= seconds <= 0.6  # the full call would sleep 0.52 s
+    assert 0.4 <= seconds <= 0.6  # the full call would take 0.52 s
+    assert seconds == pytest.approx(0.52)
 
 
 def test_slow_non_greedy_peer_is_stopped_at_the_cap():

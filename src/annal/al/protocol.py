@@ -66,6 +66,11 @@ class RunProtocol(BaseModel):
             )
         return initial, budget, rounds
 
+    def resolved(self, n_pool: int) -> RunProtocol:
+        """This protocol in counts for a pool of ``n_pool`` rows (:meth:`resolve`'s check)."""
+        initial, budget, rounds = self.resolve(n_pool)
+        return RunProtocol(initial=initial, budget=budget, rounds=rounds)
+
     @staticmethod
     def _count(v: int | float, n_pool: int) -> int:
         return int(v) if isinstance(v, int) else max(1, int(round(v * n_pool)))

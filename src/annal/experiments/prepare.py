@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from annal.al.protocol import RunProtocol
 from annal.errors import AnnalError
 from annal.experiments.config import Config, DatasetConfig
 
@@ -36,8 +37,8 @@ class PreparedDataset:
         ``seed -> (train_pos, test_pos)`` positions (int64).
     initial_ids : dict
         ``(seed, init) -> ids`` of the initial labelled set (int64, sorted).
-    protocol : tuple of int
-        The resolved ``(initial, budget, rounds)`` for this dataset's pool.
+    protocol : RunProtocol
+        The protocol in counts for this dataset's pool.
     encoder : str
         What embedded it (:func:`annal.embed.api.embedding_label`); its dimension is ``X``'s.
     """
@@ -50,7 +51,7 @@ class PreparedDataset:
     report: dict
     splits: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     initial_ids: dict[tuple[int, str], np.ndarray] = field(default_factory=dict)
-    protocol: tuple[int, int, int] = (0, 0, 0)
+    protocol: RunProtocol = field(default_factory=RunProtocol)
     encoder: str = ""
 
     def arrays(self) -> dict[str, np.ndarray]:
@@ -149,7 +150,7 @@ def prepare_dataset(
         prep.splits[seed] = (train_pos, test_pos)
     n_pool = len(next(iter(prep.splits.values()))[0])
     try:
-        prep.protocol = config.protocol.resolve(n_pool)
+        prep.protocol = config.protocol.resolved(n_pool)
     except AnnalError as exc:
         raise AnnalError(f"dataset {dc.key}: {exc}") from None
     for seed, (train_pos, _) in prep.splits.items():
@@ -159,7 +160,7 @@ def prepare_dataset(
                 prep.X[train_pos],
                 prep.y[train_pos],
                 prep.ids[train_pos],
-                prep.protocol[0],
+                prep.protocol.initial,
                 len(prep.classes),
                 seed,
             )

@@ -167,7 +167,6 @@ def check_components(config: Config) -> None:
 def _task_fields(config: Config, cell: Cell, prep: PreparedDataset, versions: dict) -> dict:
     strat = config.strategies()[cell.strategy]
     train_pos, test_pos = prep.splits[cell.seed]
-    initial, budget, rounds = prep.protocol
     return {
         "config_hash": config.config_hash(),
         "dataset": cell.dataset,
@@ -181,9 +180,7 @@ def _task_fields(config: Config, cell: Cell, prep: PreparedDataset, versions: di
         "versions": versions,
         "n_pool": len(train_pos),
         "n_test": len(test_pos),
-        "initial": initial,
-        "budget": budget,
-        "rounds": rounds,
+        **prep.protocol.model_dump(),  # initial, budget, rounds: counts for this pool
         "split_fingerprint": split_fingerprint(train_pos, test_pos),
         "initial_ids": prep.initial_ids[(cell.seed, cell.init)],
     }
@@ -359,8 +356,7 @@ def _execute(
         _check_same_data(store, run_id, cell, fields)
         stored = store.rounds_of(run_id)
         run_ids[cell.key] = run_id
-        initial, budget, rounds = prep.protocol
-        expected[cell.key] = rounds + 1
+        expected[cell.key] = prep.protocol.rounds + 1
         seen[cell.key] = len(stored)
         strat = config.strategies()[cell.strategy]
         train_pos, test_pos = prep.splits[cell.seed]
@@ -369,9 +365,7 @@ def _execute(
             classifier=config.classifier.name,
             classifier_params=dict(config.classifier.params),
             init=cell.init,
-            initial=initial,
-            budget=budget,
-            rounds=rounds,
+            **prep.protocol.model_dump(),
             seed=cell.seed,
             warm_start=config.warm_start,
             pool=strat.pool,
