@@ -69,6 +69,9 @@ def make_strategy(name: str, **params) -> Strategy:
     return STRATEGIES.build(name, params)
 
 
+Strategy.by_name = staticmethod(make_strategy)
+
+
 def make_initializer(name: str, **params) -> Initializer:
     """An initial-set strategy by name (see :data:`INITIALIZERS`) with its parameters."""
     return INITIALIZERS.build(name, params)

@@ -7,6 +7,9 @@ implement :meth:`Strategy._select`, which returns row positions into the state's
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import ClassVar
+
 import numpy as np
 
 from annal.al.state import PoolState
@@ -23,6 +26,12 @@ class Strategy(Component):
 
     #: Whether the strategy needs the classifier's probabilities.
     needs_proba: bool = False
+
+    #: Builds a registered strategy from its name, for strategies that wrap another one by name
+    #: (``class-balanced?base=entropy``). :mod:`annal.al.registry` sets it when it is imported
+    #: (importing any strategy imports :mod:`annal.al` first), so a wrapper never imports the
+    #: registry that imports it.
+    by_name: ClassVar[Callable[[str], Strategy]]
 
     def select(self, state: PoolState, budget: int, seed: int = 0) -> np.ndarray:
         """Pick the next batch.

@@ -75,9 +75,7 @@ class ClassBalancedSampling(Strategy):
     def _base(self) -> Strategy:
         if isinstance(self.base, Strategy):
             return self.base
-        from annal.al.registry import make_strategy  # the registry imports this module
-
-        return make_strategy(str(self.base))
+        return Strategy.by_name(str(self.base))
 
     def _select(self, state: PoolState, k: int, rng: np.random.Generator) -> np.ndarray:
         base = self._base()
