@@ -14,8 +14,8 @@ from annal.al.models import CLASSIFIERS
 from annal.al.registry import INITIALIZERS, STRATEGIES
 from annal.cli import app
 from annal.data.labels import POLICIES
-from annal.experiments.backends import BACKENDS
 from annal.experiments.config import PRESETS
+from annal.ray_connect import EXECUTION_BACKENDS
 
 runner = CliRunner()
 
@@ -81,9 +81,9 @@ def test_help_texts_are_capitalised_sentences(path):
         (("al", "run"), "--label-policy", POLICIES),
         (("data", "info"), "--label-policy", POLICIES),
         (("embed",), "--label-policy", POLICIES),
-        (("experiment", "run"), "--backend", BACKENDS),
+        (("experiment", "run"), "--backend", EXECUTION_BACKENDS),
         (("experiment", "run"), "CONFIG", PRESETS),
-        (("reproduce",), "--backend", BACKENDS),
+        (("reproduce",), "--backend", EXECUTION_BACKENDS),
         (("ann-bench",), "--preset", ["paper"]),
         (("results", "export"), "--format", ["csv", "parquet"]),
     ],

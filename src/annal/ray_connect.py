@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from annal.errors import AnnalError
 
+#: Where work runs: worker processes of this machine, or Ray tasks (a local instance or a
+#: cluster). Experiment grids and chunked embedding take the same choice.
+EXECUTION_BACKENDS = ("local", "ray")
+
 
 def connect_ray(address: str | None, num_cpus: int, *, what: str = "--backend ray") -> bool:
     """Join the cluster at ``address`` or start a local Ray with ``num_cpus`` CPUs.

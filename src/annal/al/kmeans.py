@@ -7,7 +7,7 @@ import numpy as np
 from annal.al.geometry import as_float32
 from annal.errors import AnnalError
 
-BACKENDS = ("faiss", "sklearn")
+KMEANS_BACKENDS = ("faiss", "sklearn")
 _CHUNK = 5  # FAISS iterations between convergence checks
 
 
@@ -115,4 +115,4 @@ def kmeans(
             return centroids, labels
         diff = X - centroids[labels]
         return centroids, labels, np.einsum("ij,ij->i", diff, diff)
-    raise AnnalError(f"unknown k-means backend {backend!r}; valid: {', '.join(BACKENDS)}")
+    raise AnnalError(f"unknown k-means backend {backend!r}; valid: {', '.join(KMEANS_BACKENDS)}")

@@ -20,8 +20,9 @@ from annal.cli.options import (
 )
 from annal.embed.api import embed_dataset, embed_to_file, embedding_source
 from annal.embed.folder import FOLDER_CHUNK_ROWS, FOLDER_DTYPE, embed_folder
-from annal.embed.writer import BACKENDS, CHUNK_ROWS, DTYPES
+from annal.embed.writer import CHUNK_ROWS, DTYPES
 from annal.errors import AnnalError
+from annal.ray_connect import EXECUTION_BACKENDS
 
 
 @dataset_command
@@ -78,8 +79,10 @@ def embed(
     """
     if dtype not in ("auto", *DTYPES):
         raise AnnalError(f"--dtype must be auto, float16 or float32, got {dtype!r}")
-    if backend not in BACKENDS:
-        raise AnnalError(f"--backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    if backend not in EXECUTION_BACKENDS:
+        raise AnnalError(
+            f"--backend must be one of {', '.join(EXECUTION_BACKENDS)}, got {backend!r}"
+        )
     if out is None:
         if ids_out is not None:
             raise AnnalError("--ids-out goes with --out (a folder's own file has every row)")

@@ -115,9 +115,9 @@ def label_policies() -> list[str]:
 
 def backend_names() -> list[str]:
     """Where experiment cells run."""
-    from annal.experiments.backends import BACKENDS
+    from annal.ray_connect import EXECUTION_BACKENDS
 
-    return list(BACKENDS)
+    return list(EXECUTION_BACKENDS)
 
 
 def preset_names() -> list[str]:

@@ -26,9 +26,9 @@ from annal._io import atomic_write_bytes
 from annal.embed.base import check_embeddings
 from annal.embed.progress import progress_bar
 from annal.errors import AnnalError
+from annal.ray_connect import EXECUTION_BACKENDS
 
 DTYPES = ("float16", "float32")
-BACKENDS = ("local", "ray")
 #: Default rows per chunk: 20k x 384 float32 is 30 MB in flight.
 CHUNK_ROWS = 20_000
 
@@ -141,8 +141,10 @@ def write_chunked(
     out = Path(out).expanduser()
     if dtype not in DTYPES:
         raise AnnalError(f"embedding dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
-    if backend not in BACKENDS:
-        raise AnnalError(f"embed backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    if backend not in EXECUTION_BACKENDS:
+        raise AnnalError(
+            f"embed backend must be one of {', '.join(EXECUTION_BACKENDS)}, got {backend!r}"
+        )
     if int(chunk_rows) < 1:
         raise AnnalError(f"chunk size must be >= 1 row, got {chunk_rows}")
     if backend == "ray" and (texts is None or spec is None):

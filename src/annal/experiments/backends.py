@@ -30,8 +30,7 @@ import numpy as np
 
 from annal.errors import AnnalError
 from annal.experiments.worker import CellTask, execute_cell, write_arrays
-
-BACKENDS = ("local", "ray")
+from annal.ray_connect import EXECUTION_BACKENDS
 
 _THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
 
@@ -259,4 +258,4 @@ def make_backend(name: str, *, jobs: int = 2, address: str | None = None):
         return LocalBackend(jobs)
     if name == "ray":
         return RayBackend(jobs, address)
-    raise AnnalError(f"--backend {name!r}: choose one of {', '.join(BACKENDS)}")
+    raise AnnalError(f"--backend {name!r}: choose one of {', '.join(EXECUTION_BACKENDS)}")
