@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from pathlib import Path
 
 import pandas as pd
 
-# The page's picture goes to $ANNAL_SCREENSHOTS (``ANNAL_SCREENSHOTS=docs`` refreshes README's
-# docs/label-page.png), else to the test's temporary folder: a test run leaves the tree clean.
-SCREENSHOT_NAME = "label-page.png"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOT = REPO_ROOT / "docs" / "label-page.png"
 SAVED = "document.getElementById('save-state').dataset.pending === '0'"
 
 
@@ -116,8 +114,7 @@ def test_two_tabs_script_text_and_screenshot(tmp_path, data, new_project, make_s
         timeout=90_000,
     )
     one.wait_for_selector(".label-button.suggested", timeout=30_000)
-    shot = Path(os.environ.get("ANNAL_SCREENSHOTS", tmp_path)) / SCREENSHOT_NAME
-    shot.parent.mkdir(parents=True, exist_ok=True)
-    one.screenshot(path=str(shot), full_page=True)
-    assert shot.stat().st_size > 10_000
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    one.screenshot(path=str(SCREENSHOT), full_page=True)
+    assert SCREENSHOT.stat().st_size > 10_000
     assert not errors_one and not errors_two
