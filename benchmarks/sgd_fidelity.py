@@ -90,6 +90,17 @@ def compare(ours: pd.DataFrame, theirs: pd.DataFrame) -> tuple[pd.DataFrame, pd.
     return pairs, pd.DataFrame(rows, columns=cols)
 
 
+def paired_table(summary: pd.DataFrame) -> list[str]:
+    """The per-dataset rows of a paired sgd vs sgd-sklearn comparison, as Markdown lines."""
+    lines = [
+        "| dataset | pairs | sgd | sgd-sklearn | sgd − sgd-sklearn | 95% CI ± |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in summary.itertuples(index=False):
+        lines.append(f"| {r[0]} | {r[1]} | {r[2]:.4f} | {r[3]:.4f} | {r[4]:+.4f} | {r[5]:.4f} |")
+    return lines
+
+
 def markdown(
     summary: pd.DataFrame,
     walls: dict[str, float],
@@ -110,12 +121,7 @@ def markdown(
         f"`annal experiment run --jobs {jobs}` ({load}). Final macro-F1, paired by (dataset, "
         "strategy, seed): same split and initial set; each classifier chose its own batches.",
         "",
-        "| dataset | pairs | sgd | sgd-sklearn | sgd − sgd-sklearn | 95% CI ± |",
-        "|---|---:|---:|---:|---:|---:|",
-    ]
-    for r in summary.itertuples(index=False):
-        lines.append(f"| {r[0]} | {r[1]} | {r[2]:.4f} | {r[3]:.4f} | {r[4]:+.4f} | {r[5]:.4f} |")
-    lines += [
+        *paired_table(summary),
         "",
         f"Overall: {m * 100:+.2f} points (95% CI {(m - ci) * 100:+.2f} to {(m + ci) * 100:+.2f}); "
         + (
@@ -183,12 +189,7 @@ def final_fits_markdown(summary: pd.DataFrame, cpu: dict[str, float], load: str)
         "sampling run under the paper protocol (1.25% initial + 20 x 2.5%); both classifiers "
         "fit on it with the same seed. Test macro-F1, paired.",
         "",
-        "| dataset | pairs | sgd | sgd-sklearn | sgd − sgd-sklearn | 95% CI ± |",
-        "|---|---:|---:|---:|---:|---:|",
-    ]
-    for r in summary.itertuples(index=False):
-        lines.append(f"| {r[0]} | {r[1]} | {r[2]:.4f} | {r[3]:.4f} | {r[4]:+.4f} | {r[5]:.4f} |")
-    lines += [
+        *paired_table(summary),
         "",
         f"Overall: {m * 100:+.2f} points (95% CI {(m - ci) * 100:+.2f} to {(m + ci) * 100:+.2f})"
         + (
