@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import ParamSpec, TypeVar
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def cpu_count() -> int:
@@ -76,3 +81,23 @@ def limit_blas(n: int):
 
         _CONTROLLER = ThreadpoolController()
     return _CONTROLLER.limit(limits=n, user_api="blas")
+
+
+def on_one_blas_thread(fn: Callable[P, R]) -> Callable[P, R]:
+    """Run ``fn`` with the BLAS pools limited to one thread, then restore them.
+
+    What an active-learning run computes must not depend on the machine's core count: a
+    multi-threaded BLAS sums a product in another order than a single-threaded one (OpenBLAS is
+    not bitwise equal from about 2,000 x 64 x 10 up), which moves the probabilities a strategy
+    ranks by an ulp and flips its near-ties, so ``--jobs 1`` on two cores (two threads per
+    worker) and ``--jobs 2`` or Ray (one each) used to select different rows from one seed.
+    Runs use the cores through ``--jobs``; on this 2-core machine two BLAS threads made the
+    paper-protocol run 2x slower, not faster (BENCHMARKS.md, end to end).
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with limit_blas(1):
+            return fn(*args, **kwargs)
+
+    return wrapper

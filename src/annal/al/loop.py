@@ -24,6 +24,7 @@ from typing import Protocol
 import numpy as np
 from sklearn.base import BaseEstimator, clone
 
+from annal._threads import on_one_blas_thread
 from annal.al.geometry import as_float32
 from annal.al.initial import Initializer
 from annal.al.metrics import evaluate_predictions, labelled_set_metrics
@@ -316,6 +317,7 @@ class ActiveLearningLoop:
             y=y_pool if init.reads_labels else None,
         )
 
+    @on_one_blas_thread
     def run(
         self,
         X_pool: np.ndarray,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from annal._threads import on_one_blas_thread
 from annal.al.geometry import normalize_rows
 from annal.al.loop import (
     _STREAM_INIT,
@@ -77,6 +78,7 @@ class Trainer:
         store.set_meta(STOP_SET_KEY, ",".join(str(int(i)) for i in ids))
         return ids
 
+    @on_one_blas_thread
     def step(self) -> dict:
         """One round: fit (when there are labels), predict, estimate, advise, queue a batch.
 
