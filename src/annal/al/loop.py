@@ -376,7 +376,7 @@ class ActiveLearningLoop:
             The resumed records followed by the new ones.
         """
         X = pool_array(X_pool)
-        X_test = as_float32(X_test)
+        X_test = pool_array(X_test)  # a large float16 test set too is predicted block by block
         y_test = np.asarray(y_test, dtype=np.int64)
         n = len(X)
         _, budget, rounds = self.protocol.counts(n)
@@ -476,6 +476,10 @@ class ActiveLearningLoop:
                 )
                 query_s = time.perf_counter() - t0
                 unit = state._unit
+                # This round's states (a candidate pool's copy of its rows, the probabilities)
+                # go now, not when the next round replaces them: else the next fit, evaluation
+                # and pool search run with two rounds' copies alive.
+                del state, sub
             record = RoundRecord(
                 round=r,
                 n_labelled=int(labelled.sum()),
