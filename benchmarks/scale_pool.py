@@ -815,7 +815,13 @@ def main(argv: list[str] | None = None) -> int:
             args.index,
         )
     elif args.cmd == "time-one":
-        time_one(args.dir, args.size, args.pool, args.strategies.split(";"), args.seed, args.index)
+        from annal._threads import on_one_blas_thread
+
+        # One BLAS thread, as ActiveLearningLoop.run computes a round (CPU s then is one
+        # core's time, not two threads' spinning).
+        on_one_blas_thread(time_one)(
+            args.dir, args.size, args.pool, args.strategies.split(";"), args.seed, args.index
+        )
     elif args.cmd == "peers":
         run_peers(args.dir, args.sizes, args.seed, args.cap)
     elif args.cmd == "peers-one":
