@@ -31,6 +31,9 @@ from annal.al.classifiers import (
 from annal.al.sgd import VectorisedSGD
 from annal.errors import AnnalError
 
+#: Rows per ``predict_proba`` call of :meth:`LabelledModel.predict`.
+PREDICT_BLOCK = 8192
+
 __all__ = [
     "CLASSIFIERS",
     "SGD_MAX_ITER",
@@ -135,8 +138,17 @@ class LabelledModel:
         return out
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        """Predicted class codes (the most probable class), int64 of shape (n,)."""
-        return self.predict_proba(X).argmax(axis=1).astype(np.int64)
+        """Predicted class codes (the most probable class), int64 of shape (n,).
+
+        ``X`` (float16 or float32, possibly memory-mapped) is predicted :data:`PREDICT_BLOCK`
+        rows at a time: neither a float32 copy of ``X`` nor its (n, n_classes) probability
+        table is made (a 200k-row test set with 174 classes: 300 + 140 MB).
+        """
+        out = np.empty(len(X), dtype=np.int64)
+        for start in range(0, len(X), PREDICT_BLOCK):
+            block = np.ascontiguousarray(X[start : start + PREDICT_BLOCK], dtype=np.float32)
+            out[start : start + len(block)] = self.predict_proba(block).argmax(axis=1)
+        return out
 
 
 def _warm_start_kwargs(est: BaseEstimator, init: LabelledModel | None, present: np.ndarray) -> dict:

@@ -49,7 +49,9 @@ def gather_rows(X: np.ndarray, positions: np.ndarray, block: int = PROBA_CHUNK) 
     pos = np.asarray(positions, dtype=np.int64)
     out = np.empty((len(pos), X.shape[1]), dtype=X.dtype)
     for start in range(0, len(pos), block):
-        out[start : start + block] = X[pos[start : start + block]]
+        # mode="clip": with the default "raise" numpy takes into a temporary block and copies
+        # it over (the positions are the caller's own and always in range).
+        np.take(X, pos[start : start + block], axis=0, out=out[start : start + block], mode="clip")
     return out
 
 
@@ -114,7 +116,15 @@ class PoolState:
         self.labels = None if labels is None else np.asarray(labels, dtype=np.int64)
         self.oracle = oracle
         # Shared with the states made by `without`, so probabilities are computed once a round.
-        self._shared: dict = {"root": self, "pos": None, "proba": None, "labelled_proba": None}
+        # It names the root state's exclusions, not the root itself: a state that referred to
+        # itself would be freed only by the cycle collector, and the 1M SEALS run kept several
+        # rounds' candidate rows and probabilities (~0.5 GB a round) alive that way.
+        self._shared: dict = {
+            "excluded": self.excluded,
+            "pos": None,
+            "proba": None,
+            "labelled_proba": None,
+        }
         if not (len(self.X) == len(self.ids) == len(self.labelled) == len(self.excluded)):
             raise ValueError("X, ids, labelled and excluded must have the same length")
 
@@ -184,7 +194,7 @@ class PoolState:
         """
         shared = self._shared
         if shared["proba"] is None:
-            shared["pos"] = shared["root"].unlabelled_pos
+            shared["pos"] = np.flatnonzero(~self.labelled & ~shared["excluded"]).astype(np.int64)
             shared["proba"] = self._predict(shared["pos"])
         if len(shared["pos"]) == len(self.unlabelled_pos):
             return shared["proba"]
