@@ -532,10 +532,18 @@ def run_quality_large(folder: Path, rounds: int, seeds: list[int], strategies: l
     ``large_pool=1``): same initial set and seed; round-1 picks overlap, final and AULC F1."""
     from annal.al import STRATEGIES, ActiveLearningLoop, make_strategy, stratified_split
 
+    done = set()
+    if LARGE_CSV.is_file():  # rerunning with more seeds adds only the missing ones
+        import pandas as pd
+
+        prev = pd.read_csv(LARGE_CSV)
+        done = set(zip(prev["strategy"], prev["seed"], prev["rounds"], strict=True))
     X, y, _ = quality_tasks(folder)["union"]
     for seed in seeds:
         train, test = stratified_split(y, test_size=0.2, seed=seed)
         for spec in strategies:
+            if (spec, seed, rounds) in done:
+                continue
             name, params = STRATEGIES.parse_spec(spec)
             runs = {}
             for variant, extra in (("exact", {}), ("large", {"large_pool": 1})):
@@ -860,7 +868,13 @@ def main(argv: list[str] | None = None) -> int:
             args.index,
         )
     elif args.cmd == "time-one":
-        time_one(args.dir, args.size, args.pool, args.strategies.split(";"), args.seed, args.index)
+        from annal._threads import on_one_blas_thread
+
+        # One BLAS thread, as ActiveLearningLoop.run computes a round (CPU s then is one
+        # core's time, not two threads' spinning).
+        on_one_blas_thread(time_one)(
+            args.dir, args.size, args.pool, args.strategies.split(";"), args.seed, args.index
+        )
     elif args.cmd == "peers":
         run_peers(args.dir, args.sizes, args.seed, args.cap)
     elif args.cmd == "peers-one":

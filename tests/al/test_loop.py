@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -133,3 +135,15 @@ def test_three_rounds_on_trec6_beat_chance(trec6, name):
     majority = np.bincount(y[test]).max() / len(test)
     assert rounds[-1].accuracy > max(majority, 1 / n_classes) + 0.1
     assert rounds[-1].f1_macro > 1 / n_classes + 0.1
+
+
+def test_as_dict_is_dataclasses_asdict_with_lists_that_are_copies():
+    Xp, yp, Xt, yt = _data()
+    rec = ActiveLearningLoop("margin", initial=20, budget=10, rounds=1, seed=0).run(Xp, yp, Xt, yt)[
+        0
+    ]
+    d = rec.as_dict()
+    assert d == dataclasses.asdict(rec) and list(d) == [f.name for f in dataclasses.fields(rec)]
+    d["selected_ids"].append(-1)
+    d["f1_per_class"][0] = -1.0
+    assert rec.selected_ids[-1] != -1 and rec.f1_per_class[0] != -1.0

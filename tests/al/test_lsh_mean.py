@@ -28,3 +28,21 @@ def test_lsh_mean_distance_equals_the_mean_over_a_full_search(nbits, m, u, d, se
     dist, _ = make_index(spec).build(X[:m], ids=np.arange(m)).search(X[m:], m)
     assert got.dtype == np.float32 and got.shape == (u,)
     np.testing.assert_allclose(got, dist.mean(axis=1), rtol=0, atol=1e-6)
+
+
+def test_distance_scores_from_the_pool_codes_equal_an_index_of_each_round():
+    from annal.al.state import PoolState
+    from annal.al.strategies.distance import DistanceSampling
+
+    rng = np.random.default_rng(3)
+    strat = DistanceSampling(aggregate="mean", index="faiss:lsh?nbits=16")
+    for n in (300, 200):  # a second pool (another array) must not reuse the first's codes
+        X = rng.standard_normal((n, 12)).astype(np.float32)
+        labelled = np.zeros(n, dtype=bool)
+        for _ in range(3):  # rounds: the labelled set grows, the codes are reused
+            labelled[rng.choice(n, 20, replace=False)] = True
+            state = PoolState(X, np.arange(n), labelled)
+            want = index_aggregate_distance(
+                "faiss:lsh?nbits=16", X[~labelled], X[labelled], "mean"
+            )
+            np.testing.assert_array_equal(strat.scores(state), want)

@@ -210,36 +210,52 @@ class VectorisedSGD(ClassifierMixin, BaseEstimator):
             perm = rng.permutation(n)
             ka = len(cols)
             if s_buf.shape[1] != ka:  # contiguous buffers for the classes still fitted
-                s_buf, work, spare = np.empty((3, width, ka), dtype=np.float32)
+                s_buf, work = np.empty((2, width, ka), dtype=np.float32)
+                # One-vs-rest: every entry's loss of the epoch, summed per batch at its end.
+                losses = np.empty((n, ka), dtype=np.float32)
+            acc_t = acc.T
+            starts, sizes, scales, damps = self._schedule(n, t, sign)
             # Each row's true entry (row, class) in the flattened epoch, for the rows that have
-            # one: a batch takes its slice and shifts it to its own first row.
+            # one, as an offset into its batch's (m, ka) block; batch b takes its slice.
             yc = col_of[perm]
             has = yc >= 0
-            first_hit = np.concatenate([[0], np.cumsum(has)]).tolist()
-            hit_flat = np.flatnonzero(has) * ka + yc[has]
+            first_hit = np.concatenate([[0], np.cumsum(has)])[starts + sizes].tolist()
+            batch_row = np.arange(n) - np.repeat(starts, sizes)
+            hit_flat = batch_row[has] * ka + yc[has]
             loss = np.zeros(ka, dtype=np.float64)
-            for s, m in self._batches(n, t):
+            h0 = 0
+            for s, m, scale, damp, h1 in zip(
+                starts.tolist(), sizes.tolist(), scales, damps, first_hit, strict=True
+            ):
                 if m >= _THREADED_BATCH and not threaded:
                     single.restore_original_limits()
                     threaded = True
                 xb = xb_buf[:m]
-                np.take(X, perm[s : s + m], axis=0, out=xb, mode="clip")  # cached for 2 GEMMs
+                X.take(perm[s : s + m], axis=0, out=xb, mode="clip")  # cached for 2 GEMMs
                 # sign * (xb @ w.T + intercept), w = -acc / (alpha (t0 + t - 1))
-                scores = np.matmul(xb, acc.T, out=s_buf[:m])
-                scores *= np.float32(-sign / (alpha * (t0 + t - 1)))
+                scores = np.matmul(xb, acc_t, out=s_buf[:m])
+                scores *= scale
                 scores += bias
-                flat = hit_flat[first_hit[s] : first_hit[s + m]] - s * ka
-                grad, batch_loss, curv, g_b = step(scores, work[:m], spare[:m], flat, ka)
-                loss += batch_loss
+                grad, curv, g_b, batch_loss = step(
+                    scores, work[:m], losses[s : s + m], hit_flat[h0:h1]
+                )
+                h0 = h1
+                if batch_loss is not None:
+                    loss += batch_loss
                 # The intercept is not shrunk: it takes the batch's steps (eta at the batch's
                 # middle sample), damped by its curvature (the implicit step, see above).
-                g_b /= curv + np.float32(alpha * (t0 + t + 0.5 * (m - 1)))
+                curv += damp
+                g_b /= curv
                 if softmax:
                     bias -= g_b
                 else:
                     bias += g_b
-                t += m
-                sgemm(1.0, xb.T, grad.T, 1.0, acc.T, 0, 1, 1)  # acc += grad.T @ xb, in place
+                sgemm(1.0, xb.T, grad.T, 1.0, acc_t, 0, 1, 1)  # acc += grad.T @ xb, in place
+            t += n
+            if not softmax:  # the summed loss of every batch, added up batch by batch
+                loss = np.add.reduce(
+                    np.add.reduceat(losses, starts, axis=0, dtype=np.float64), axis=0
+                )
             group_loss = np.array([loss.sum()]) if softmax else loss
             epochs_run[active] += 1
             if tol is None:
@@ -284,6 +300,24 @@ class VectorisedSGD(ClassifierMixin, BaseEstimator):
             s += m
             t += m
         return out
+
+    def _schedule(
+        self, n: int, t: int, sign: float
+    ) -> tuple[np.ndarray, np.ndarray, list[np.float32], list[np.float32]]:
+        """An epoch's batches from ``t`` samples seen (:meth:`_batches`) as arrays of starts and
+        sizes, with each batch's factor from the accumulator to ``sign`` times the weights,
+        ``-sign / (alpha (t0 + t - 1))``, and its intercept damping ``alpha (t0 + t_mid)``
+        (``eta`` at the batch's middle sample), both float32."""
+        alpha = float(self.alpha)
+        t0 = _t0(alpha)
+        starts, sizes, scales, damps = [], [], [], []
+        for s, m in self._batches(n, t):
+            starts.append(s)
+            sizes.append(m)
+            scales.append(np.float32(-sign / (alpha * (t0 + t - 1))))
+            damps.append(np.float32(alpha * (t0 + t + 0.5 * (m - 1))))
+            t += m
+        return np.array(starts, dtype=np.int64), np.array(sizes, dtype=np.int64), scales, damps
 
     def decision_function(self, X: np.ndarray) -> np.ndarray:
         """Scores, float32 of shape (n, k) (k = 1 for two classes under one-vs-rest)."""
@@ -339,19 +373,19 @@ def _t0(alpha: float) -> float:
 
 
 def _ovr_step(
-    u: np.ndarray, work: np.ndarray, spare: np.ndarray, flat: np.ndarray, k: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    u: np.ndarray, work: np.ndarray, spare: np.ndarray, flat: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, None]:
     """One-vs-rest log loss of a batch from ``u`` = minus its scores (m, k).
 
-    Returns the gradient w.r.t. the scores (in place of ``u``), and per class the summed loss,
-    the summed curvature ``q (1 - q)`` and the summed gradient. ``flat`` indexes the (row, true
-    class) entries of the flattened batch, whose sign is +1 (every other entry's is -1). With
-    ``u = sign * score`` after flipping those entries, an entry's loss is
-    ``log(1 + exp(-u)) = log(1 + exp(u)) - u`` and its gradient ``-sign * q`` with
+    Returns the gradient w.r.t. the scores (in place of ``u``), and per class the summed
+    curvature ``q (1 - q)`` and the summed gradient; every entry's loss is left in ``spare``
+    (the caller sums them per batch at the epoch's end), hence no loss returned. ``flat``
+    indexes the (row, true class) entries of the flattened batch, whose sign is +1 (every
+    other entry's is -1). With ``u = sign * score`` after flipping those entries, an entry's
+    loss is ``log(1 + exp(-u)) = log(1 + exp(u)) - u`` and its gradient ``-sign * q`` with
     ``q = 1 / (1 + exp(u))``: one ``exp`` and one ``log`` per entry on numpy's SIMD float32
     kernels (scipy's ``expit`` and numpy's ``logaddexp`` are scalar loops, 5-10x slower), the
-    sign flips only on the ``m`` true entries. ``work`` and ``spare`` are scratch of ``u``'s
-    shape.
+    sign flips only on the ``m`` true entries. ``work`` is scratch of ``u``'s shape.
     """
     uf = u.reshape(-1)
     uf[flat] *= -1.0
@@ -360,26 +394,25 @@ def _ovr_step(
     work += 1.0
     np.log(work, out=spare)
     spare -= u
-    loss = spare.sum(axis=0, dtype=np.float64)
     q = np.reciprocal(work, out=u)
     curv = q.sum(axis=0) - np.einsum("ij,ij->j", q, q)  # sum q (1 - q)
     uf[flat] *= -1.0  # the gradient: -sign * q
-    return q, loss, curv, q.sum(axis=0)
+    return q, curv, q.sum(axis=0), None
 
 
 def _softmax_step(
-    scores: np.ndarray, work: np.ndarray, spare: np.ndarray, flat: np.ndarray, k: int
+    scores: np.ndarray, work: np.ndarray, spare: np.ndarray, flat: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Softmax cross-entropy of a batch: the gradient ``p - onehot`` in place of ``scores``,
-    the summed loss (in entry 0), the summed curvature ``p (1 - p)`` and the summed gradient
-    per class (``spare`` is unused)."""
+    the summed curvature ``p (1 - p)`` and the summed gradient per class, and the summed loss
+    (in entry 0; ``spare`` is unused)."""
     scores -= scores.max(axis=1, keepdims=True)
     p = np.exp(scores, out=work)
     total = p.sum(axis=1, keepdims=True)
-    loss = np.zeros(k)
+    loss = np.zeros(scores.shape[1])
     loss[0] = float(np.log(total).sum(dtype=np.float64) - scores.reshape(-1)[flat].sum())
     p /= total
     curv = p.sum(axis=0) - np.einsum("ij,ij->j", p, p)
     np.copyto(scores, p)
     scores.reshape(-1)[flat] -= 1.0
-    return scores, loss, curv, scores.sum(axis=0)
+    return scores, curv, scores.sum(axis=0), loss

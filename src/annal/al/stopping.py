@@ -37,7 +37,6 @@ from typing import Any, ClassVar
 import numpy as np
 from scipy.stats import entropy
 from sklearn.base import BaseEstimator
-from sklearn.metrics import cohen_kappa_score
 
 from annal.errors import AnnalError
 from annal.registry import Component, Registry
@@ -188,12 +187,26 @@ class StoppingCriterion(Component):
 def prediction_kappa(a: np.ndarray, b: np.ndarray, n_classes: int) -> float:
     """Cohen's kappa between two prediction vectors; 1.0 when they are identical.
 
-    (scikit-learn's kappa is 0/0 for two identical constant vectors; identical predictions are
-    perfect agreement.)
+    scikit-learn's ``cohen_kappa_score(a, b, labels=range(n_classes))``, the same float
+    operations in the same order, from a confusion count in numpy (its input checks cost
+    more than the kappa, every round of every run). Identical predictions are perfect
+    agreement (scikit-learn's kappa is 0/0 for two identical constant vectors).
     """
     if np.array_equal(a, b):
         return 1.0
-    return float(cohen_kappa_score(a, b, labels=np.arange(n_classes)))
+    n = int(n_classes)
+    a = np.asarray(a, dtype=np.int64)
+    b = np.asarray(b, dtype=np.int64)
+    confusion = np.bincount(a * n + b, minlength=n * n).reshape(n, n).astype(np.float64)
+    sum0 = np.sum(confusion, axis=0)
+    sum1 = np.sum(confusion, axis=1)
+    expected = np.outer(sum0, sum1) / np.sum(sum0)
+    w_mat = np.ones((n, n), dtype=np.float64)
+    np.fill_diagonal(w_mat, 0)
+    denominator = np.sum(w_mat * expected)
+    if denominator == 0:  # scikit-learn: undefined (cannot happen once a != b)
+        return float("nan")
+    return float(1 - np.sum(w_mat * confusion) / denominator)
 
 
 class StabilizingPredictions(StoppingCriterion):

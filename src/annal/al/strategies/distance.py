@@ -16,6 +16,7 @@ is the ``u x P`` product plus the rows computed exactly, read in blocks of the p
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated, Literal
 
 import numpy as np
@@ -30,6 +31,7 @@ from annal.index import make_index, parse_spec
 #: Index backends whose distances the numpy path reproduces exactly.
 EXACT_BACKENDS = ("exact", "faiss:flat")
 _SEARCH_BLOCK_ELEMS = 1 << 22
+_CODE_BLOCK = 1 << 16  # rows encoded per call (bounds the float32 copy of a float16 pool)
 
 
 def index_aggregate_distance(spec: str, Q: np.ndarray, R: np.ndarray, aggregate: str) -> np.ndarray:
@@ -38,9 +40,11 @@ def index_aggregate_distance(spec: str, Q: np.ndarray, R: np.ndarray, aggregate:
     Distances follow the index's convention; neighbours an index cannot return (padded with
     +inf) are left out of the mean and max; a row with none scores +inf.
     """
-    index = make_index(spec).build(R, ids=np.arange(len(R), dtype=np.int64))
-    if aggregate == "mean" and index.backend == "faiss:lsh" and index.params["nbits"] <= 16:
+    index = make_index(spec)
+    if _lsh_mean(index, aggregate):
+        index.build(R[:1])  # the projection only: codes need no stored vectors
         return lsh_mean_distance(index.codes(Q), index.codes(R), index.params["nbits"])
+    index.build(R, ids=np.arange(len(R), dtype=np.int64))
     k = 1 if aggregate == "min" else len(R)
     out = np.empty(len(Q), dtype=np.float32)
     step = max(1, _SEARCH_BLOCK_ELEMS // k)
@@ -58,6 +62,11 @@ def index_aggregate_distance(spec: str, Q: np.ndarray, R: np.ndarray, aggregate:
     return out
 
 
+def _lsh_mean(index, aggregate: str) -> bool:
+    """Whether the mean distance through ``index`` (unbuilt) takes the code path below."""
+    return aggregate == "mean" and index.backend == "faiss:lsh" and index.params["nbits"] <= 16
+
+
 def lsh_mean_distance(q_codes: np.ndarray, r_codes: np.ndarray, nbits: int) -> np.ndarray:
     """Mean LSH distance ``1 - cos(pi h / nbits)`` from each query code to all ``r_codes``.
 
@@ -65,7 +74,8 @@ def lsh_mean_distance(q_codes: np.ndarray, r_codes: np.ndarray, nbits: int) -> n
     the mean over the labelled codes ``c`` of ``g(popcount(q xor c))`` is, for every possible
     code ``q`` at once, the XOR-convolution of the labelled codes' histogram with ``g``, which
     the Walsh-Hadamard transform turns into a product: three transforms of ``2^nbits`` values
-    (milliseconds for nbits = 16) instead of ``u x m`` distances and a sort of each row.
+    (milliseconds for nbits = 16; ``g``'s is computed once per ``nbits``) instead of
+    ``u x m`` distances and a sort of each row.
 
     Parameters
     ----------
@@ -80,19 +90,32 @@ def lsh_mean_distance(q_codes: np.ndarray, r_codes: np.ndarray, nbits: int) -> n
     """
     size = 1 << 16
     hist = np.bincount(np.asarray(r_codes, dtype=np.int64), minlength=size).astype(np.float64)
-    ones = np.unpackbits(np.arange(size, dtype="<u2").view(np.uint8)).reshape(size, 16).sum(1)
-    g = 1.0 - np.cos(np.pi * ones / nbits)
-    conv = _walsh_hadamard(_walsh_hadamard(hist) * _walsh_hadamard(g)) / size
+    conv = _walsh_hadamard(_walsh_hadamard(hist) * _transformed_g(int(nbits))) / size
     return (conv[np.asarray(q_codes, dtype=np.int64)] / len(r_codes)).astype(np.float32)
 
 
+@functools.lru_cache(maxsize=16)
+def _transformed_g(nbits: int) -> np.ndarray:
+    """The Walsh-Hadamard transform of ``g(code) = 1 - cos(pi popcount(code) / nbits)`` over
+    the ``2^16`` codes (read-only; the same for every round and run)."""
+    size = 1 << 16
+    ones = np.unpackbits(np.arange(size, dtype="<u2").view(np.uint8)).reshape(size, 16).sum(1)
+    out = _walsh_hadamard(1.0 - np.cos(np.pi * ones / nbits))
+    out.flags.writeable = False
+    return out
+
+
 def _walsh_hadamard(a: np.ndarray) -> np.ndarray:
-    """The (unnormalised) Walsh-Hadamard transform of ``a`` (length a power of two)."""
+    """The (unnormalised) Walsh-Hadamard transform of ``a`` (length a power of two), in a
+    float64 copy: each level replaces the halves ``(x, y)`` of every block by ``(x + y, x - y)``
+    in place."""
     a = np.array(a, dtype=np.float64)
     n, h = len(a), 1
     while h < n:
         v = a.reshape(-1, 2, h)
-        a = np.concatenate([v[:, 0] + v[:, 1], v[:, 0] - v[:, 1]], axis=1).reshape(n)
+        x = v[:, 0].copy()
+        v[:, 0] += v[:, 1]
+        np.subtract(x, v[:, 1], out=v[:, 1])
         h *= 2
     return a
 
@@ -148,7 +171,30 @@ class DistanceSampling(Strategy):
                 # V once instead of copying V[unl] first (the copy cost 3x the product).
                 return aggregate_distance(V, V[lab], metric=metric, aggregate="mean")[unl]
             return aggregate_distance(V[unl], V[lab], metric=metric, aggregate=self.aggregate)
+        index = make_index(str(spec))
+        if _lsh_mean(index, self.aggregate):
+            codes = self._pool_codes(index, state.X)
+            return lsh_mean_distance(codes[unl], codes[lab], index.params["nbits"])
         return index_aggregate_distance(str(spec), state.X[unl], state.X[lab], self.aggregate)
+
+    def _pool_codes(self, index, X: np.ndarray) -> np.ndarray:
+        """The LSH code of every pool row, computed in the first round and kept for the run.
+
+        A row's code depends on its vector and the index's seeded projection only, so every
+        round's labelled and unlabelled codes are rows of this one array (encoding the whole
+        pool each round was most of a round's time). The cache holds ``X`` itself, so it is
+        only reused for the very same pool array.
+        """
+        cached = self.__dict__.get("_code_cache")
+        if cached is None or cached[0] is not X or cached[1] != index.spec:
+            index.build(np.asarray(X[:1], dtype=np.float32))  # the projection only
+            codes = np.empty(len(X), dtype=np.int64)
+            for start in range(0, len(X), _CODE_BLOCK):
+                block = np.asarray(X[start : start + _CODE_BLOCK], dtype=np.float32)
+                codes[start : start + len(block)] = index.codes(block)
+            cached = (X, index.spec, codes)
+            self.__dict__["_code_cache"] = cached
+        return cached[2]
 
     def uses_pivots(self, state: PoolState) -> bool:
         """Whether this round goes through the pivot index (large pool, min/max, cosine)."""
