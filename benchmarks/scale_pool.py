@@ -29,7 +29,6 @@ Timings are taken on a shared 2-core machine; every row records the 1-minute loa
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import math
 import os
@@ -45,6 +44,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 if str(BENCH_DIR) not in sys.path:
     sys.path.insert(0, str(BENCH_DIR))
 
+from common import append_records  # noqa: E402
 from label_latency import write_section  # noqa: E402
 from selection import (  # noqa: E402
     REAL_DATASETS,
@@ -94,14 +94,9 @@ def peak_rss_mb() -> float:
 
 
 def append_csv(path: Path, rows: list[dict]) -> None:
-    """Append ``rows`` to ``path`` (header written once)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    new = not path.is_file()
-    with path.open("a", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        if new:
-            writer.writeheader()
-        writer.writerows(rows)
+    """Append ``rows`` to ``path`` by column name (a row's own key order used to be written
+    under the file's older header, misplacing values once the row gained a column)."""
+    append_records(path, rows)
 
 
 # -- build -------------------------------------------------------------------------------------

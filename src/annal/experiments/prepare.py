@@ -124,9 +124,19 @@ def initial_set(
 
 
 def prepare_dataset(
-    dc: DatasetConfig, config: Config, inits: list[str], *, progress: bool = True
+    dc: DatasetConfig,
+    config: Config,
+    inits: list[str],
+    *,
+    progress: bool = True,
+    initial_sets: bool = True,
 ) -> PreparedDataset:
     """Load and embed ``dc``, then fix one split per seed and one initial set per (seed, init).
+
+    With ``initial_sets=False`` the initial sets are left to :func:`add_initial_sets` (the
+    runner draws them once the run has started, so its workers are busy meanwhile: the
+    k-means of cluster coverage is most of a dataset's preparation). Everything that can fail
+    on the user's input (data, embeddings, protocol) is checked here either way.
 
     Raises
     ------
@@ -153,8 +163,17 @@ def prepare_dataset(
         prep.protocol = config.protocol.resolved(n_pool)
     except AnnalError as exc:
         raise AnnalError(f"dataset {dc.key}: {exc}") from None
+    if initial_sets:
+        add_initial_sets(prep, inits)
+    return prep
+
+
+def add_initial_sets(prep: PreparedDataset, inits: list[str]) -> PreparedDataset:
+    """Draw one initial set per (seed, init) of ``prep`` (those already drawn are kept)."""
     for seed, (train_pos, _) in prep.splits.items():
         for init in inits:
+            if (seed, init) in prep.initial_ids:
+                continue
             prep.initial_ids[(seed, init)] = initial_set(
                 init,
                 prep.X[train_pos],

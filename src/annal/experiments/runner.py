@@ -31,7 +31,12 @@ from annal.errors import AnnalError
 from annal.experiments.backends import make_backend
 from annal.experiments.config import Config
 from annal.experiments.grid import Cell, expand_grid, experiments_of
-from annal.experiments.prepare import PreparedDataset, prepare_dataset, split_fingerprint
+from annal.experiments.prepare import (
+    PreparedDataset,
+    add_initial_sets,
+    prepare_dataset,
+    split_fingerprint,
+)
 from annal.experiments.store import STORE_NAME, ResultsStore
 from annal.experiments.worker import CellTask
 from annal.progress import StepProgress
@@ -294,27 +299,44 @@ def run_experiment(
                 store.put_dataset(prep.key, list(prep.classes), prep.class_counts(), prep.report)
                 embedding = {"encoder": prep.encoder, "dim": int(prep.X.shape[1])}
                 store.set_meta({f"embedding:{prep.key}": json.dumps(embedding)})
-            _execute(config, pending, preps, store, executor, summary, progress, console)
+            _execute(
+                config,
+                pending,
+                preps,
+                store,
+                executor,
+                summary,
+                progress,
+                console,
+                fresh=not status,
+            )
     summary.wall_s = time.perf_counter() - t0
     return summary
 
 
-def _prepare(
-    config: Config, pending: list[Cell], *, progress: bool, console: Console
-) -> dict[str, PreparedDataset]:
-    needed = {c.dataset for c in pending}
+def _inits_of(pending: list[Cell]) -> dict[str, list[str]]:
+    """The initialisations each dataset's pending cells start from, in grid order."""
     inits: dict[str, list[str]] = {}
     for c in pending:
         inits.setdefault(c.dataset, [])
         if c.init not in inits[c.dataset]:
             inits[c.dataset].append(c.init)
+    return inits
+
+
+def _prepare(
+    config: Config, pending: list[Cell], *, progress: bool, console: Console
+) -> dict[str, PreparedDataset]:
+    """Load, embed and split every dataset of ``pending`` and check its protocol; the
+    initial sets are drawn later, in :func:`_execute`, while the workers run."""
+    needed = {c.dataset for c in pending}
     preps = {}
     for dc in config.datasets:
         if dc.key not in needed:
             continue
         if progress:
-            console.print(f"[dim]preparing {dc.key}: load, embed, split, initial sets[/dim]")
-        preps[dc.key] = prepare_dataset(dc, config, inits[dc.key], progress=progress)
+            console.print(f"[dim]preparing {dc.key}: load, embed, split[/dim]")
+        preps[dc.key] = prepare_dataset(dc, config, [], progress=progress, initial_sets=False)
     return preps
 
 
@@ -343,55 +365,71 @@ def _execute(
     summary: RunSummary,
     progress: bool,
     console: Console,
+    *,
+    fresh: bool = False,
 ) -> None:
+    """Run the pending cells and store what the workers report. ``fresh``: no cell of this
+    config is in the store yet (the initial sets may then be drawn as the run goes)."""
     versions = library_versions()
     run_ids: dict[str, int] = {}
     expected: dict[str, int] = {}
     seen: dict[str, int] = {}
-    tasks: list[tuple[CellTask, str]] = []
+    by_dataset: dict[str, list[Cell]] = {}
     for cell in pending:
-        prep = preps[cell.dataset]
-        fields = _task_fields(config, cell, prep, versions)
-        run_id = store.ensure_run(cell.key, fields)
-        _check_same_data(store, run_id, cell, fields)
-        stored = store.rounds_of(run_id)
-        run_ids[cell.key] = run_id
-        expected[cell.key] = prep.protocol.rounds + 1
-        seen[cell.key] = len(stored)
-        strat = config.strategies()[cell.strategy]
-        train_pos, test_pos = prep.splits[cell.seed]
-        loop = ActiveLearningLoop(
-            make_strategy(strat.name, **strat.params),
-            classifier=config.classifier.name,
-            classifier_params=dict(config.classifier.params),
-            init=cell.init,
-            **prep.protocol.model_dump(),
-            seed=cell.seed,
-            warm_start=config.warm_start,
-            pool=strat.pool,
-            sequential=config.sequential,
-        )
-        task = CellTask(
-            cell=cell.key,
-            loop=loop,
-            train_pos=train_pos,
-            test_pos=test_pos,
-            initial_ids=prep.initial_ids[(cell.seed, cell.init)],
-            n_classes=len(prep.classes),
-            resume=stored,
-            threads=executor.threads,
-        )
-        tasks.append((task, cell.dataset))
-    n_rounds = sum(max(0, expected[k] - seen[k]) for k in expected)
+        by_dataset.setdefault(cell.dataset, []).append(cell)
+        expected[cell.key] = preps[cell.dataset].protocol.rounds + 1
+    inits = _inits_of(pending)
+
+    def tasks_of(dataset: str) -> list[CellTask]:
+        """The dataset's initial sets, then its cells' runs in the store and their tasks."""
+        prep = add_initial_sets(preps[dataset], inits[dataset])
+        tasks = []
+        for cell in by_dataset[dataset]:
+            fields = _task_fields(config, cell, prep, versions)
+            run_id = store.ensure_run(cell.key, fields)
+            _check_same_data(store, run_id, cell, fields)
+            stored = store.rounds_of(run_id)
+            run_ids[cell.key] = run_id
+            seen[cell.key] = len(stored)
+            strat = config.strategies()[cell.strategy]
+            train_pos, test_pos = prep.splits[cell.seed]
+            loop = ActiveLearningLoop(
+                make_strategy(strat.name, **strat.params),
+                classifier=config.classifier.name,
+                classifier_params=dict(config.classifier.params),
+                init=cell.init,
+                **prep.protocol.model_dump(),
+                seed=cell.seed,
+                warm_start=config.warm_start,
+                pool=strat.pool,
+                sequential=config.sequential,
+            )
+            tasks.append(
+                CellTask(
+                    cell=cell.key,
+                    loop=loop,
+                    train_pos=train_pos,
+                    test_pos=test_pos,
+                    initial_ids=prep.initial_ids[(cell.seed, cell.init)],
+                    n_classes=len(prep.classes),
+                    resume=stored,
+                    threads=executor.threads,
+                )
+            )
+        return tasks
+
+    # A fresh run starts its workers on the first dataset's cells and draws every later
+    # dataset's initial sets while they run (cluster coverage's k-means is most of a
+    # dataset's preparation). A resumed run first checks every stored cell against its data,
+    # so a run that cannot continue fails before any work.
+    order = list(by_dataset)
+    ready = {d: tasks_of(d) for d in (order[:1] if fresh else order)}
     executor.start()
     finished = False
     try:
-        handles = {k: executor.put_data(k, p.arrays()) for k, p in preps.items()}
-        futures = {}
-        for task, ds in tasks:
-            store.set_status(run_ids[task.cell], "running")
-            futures[task.cell] = executor.submit(task, handles[ds])
-        open_cells = set(futures)
+        futures: dict[str, Any] = {}
+        open_cells: set[str] = set()
+        n_rounds = sum(expected.values()) - sum(seen.values())
         with _Display(progress, len(pending), n_rounds, console) as display:
 
             def handle(msg: tuple) -> None:
@@ -411,6 +449,16 @@ def _execute(
                     store.set_status(run_ids[cell], "failed", payload)
                     summary.failed.append((cell, payload))
                 display.cell_ended(cell, kind, seen[cell], max(0, expected[cell] - seen[cell]))
+
+            for dataset in order:
+                tasks = ready.pop(dataset) if dataset in ready else tasks_of(dataset)
+                data = executor.put_data(dataset, preps[dataset].arrays())
+                for task in tasks:
+                    store.set_status(run_ids[task.cell], "running")
+                    futures[task.cell] = executor.submit(task, data)
+                    open_cells.add(task.cell)
+                for msg in executor.messages(timeout=0.0):  # store what is done so far
+                    handle(msg)
 
             while open_cells:
                 for msg in executor.messages(timeout=0.5):

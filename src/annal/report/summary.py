@@ -20,9 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from annal.report.stats import curve_areas, final_rounds, mean_ci
+from annal.report.stats import curve_areas, final_rounds, mean_ci, t_quantile
 
 #: Two runs whose F1 curve areas differ by at most this much count as a tie.
 TIE = 0.005
@@ -170,7 +169,7 @@ def pairs_needed(diffs: np.ndarray, level: float = 0.95, cap: int = 1000) -> int
     if mean == 0.0:
         return None
     for n in range(2, cap + 1):
-        if stats.t.ppf(0.5 + level / 2, n - 1) * sd / math.sqrt(n) < mean:
+        if t_quantile(0.5 + level / 2, n - 1) * sd / math.sqrt(n) < mean:
             return n
     return None
 
@@ -313,7 +312,7 @@ def _caution(t: pd.DataFrame, values: pd.DataFrame, n_datasets: int, n_seeds: in
     n = len(diffs)
     msg = []
     if n_seeds < FEW_SEEDS:
-        t_crit = stats.t.ppf(0.975, n - 1) if n > 1 else float("inf")
+        t_crit = t_quantile(0.975, n - 1) if n > 1 else float("inf")
         msg.append(
             f"Only {n_seeds} seed{'s' if n_seeds != 1 else ''} on {n_datasets} "
             f"dataset{'s' if n_datasets != 1 else ''} ({n} paired run{'s' if n != 1 else ''}): "
