@@ -693,7 +693,7 @@ def report(path: Path = REPORT) -> str:
                 "",
                 "Rows without CPU seconds come from the previous session's run (index "
                 "`faiss:hnsw?M=32`, float32 candidates, `distance` = the mean, no large-pool "
-                "paths); the rows of this session's runs at 1M did not finish (notes below).",
+                "paths); they are kept where no newer row replaces them.",
             ]
     if PEERS_CSV.is_file() and TIME_CSV.is_file():
         p = pd.read_csv(PEERS_CSV).drop_duplicates(["n", "peer"], keep="last")
