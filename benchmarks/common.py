@@ -40,6 +40,32 @@ def append_csv(path: Path, fieldnames: Sequence[str], rows: Iterable[Mapping]) -
     atomic_write_text(path, buf.getvalue())
 
 
+def append_records(path: Path, rows: Sequence[Mapping]) -> None:
+    """Append ``rows`` (dicts) to the CSV at ``path`` by column name, atomically.
+
+    The file's header is kept and each value goes under its own name, whatever the order of a
+    row's keys; a key the header lacks becomes a new last column (older rows get it empty).
+    """
+    if not rows:
+        return
+    header: list[str] = []
+    old: list[dict] = []
+    if path.exists() and path.stat().st_size:
+        with path.open(newline="") as fh:
+            reader = csv.DictReader(fh)
+            header = list(reader.fieldnames or [])
+            old = list(reader)
+    for row in rows:
+        header += [k for k in row if k not in header]
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=header)
+    writer.writeheader()
+    writer.writerows(old)
+    writer.writerows(rows)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(path, buf.getvalue())
+
+
 class TreeCPU:
     """CPU seconds (user + system) of this process and every descendant while the block runs.
 

@@ -17,6 +17,10 @@ Sub-commands (each prints its table; ``report`` writes the BENCHMARKS.md section
             65,704-row union and on extreme-imbalance tasks built from it (one real class as the
             minority at ~1 % and ~0.1 % of the pool, the rest "other"): final and AULC macro-F1
             and minority recall.
+``cli``     one row per ``annal al run`` of the 1M folder into benchmarks/results/scale_pool_cli.csv,
+            from ``--dir``'s ``RUN.csv`` (``--out``), ``RUN.time`` (``/usr/bin/time -v -o``) and
+            ``RUN.load`` (the load average over the run, as text); a run of the same name is
+            replaced.
 ``report``  the BENCHMARKS.md section from the CSVs in benchmarks/results/.
 
 Timings are taken on a shared 2-core machine; every row records the 1-minute load average.
@@ -25,7 +29,6 @@ Timings are taken on a shared 2-core machine; every row records the 1-minute loa
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import math
 import os
@@ -41,6 +44,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 if str(BENCH_DIR) not in sys.path:
     sys.path.insert(0, str(BENCH_DIR))
 
+from common import append_records  # noqa: E402
 from label_latency import write_section  # noqa: E402
 from selection import (  # noqa: E402
     REAL_DATASETS,
@@ -54,6 +58,7 @@ TIME_CSV = RESULTS_DIR / "scale_pool_time.csv"
 QUALITY_CSV = RESULTS_DIR / "scale_pool_quality.csv"
 PEERS_CSV = RESULTS_DIR / "scale_pool_peers.csv"
 LARGE_CSV = RESULTS_DIR / "scale_pool_large_paths.csv"
+CLI_CSV = RESULTS_DIR / "scale_pool_cli.csv"
 REPORT = BENCH_DIR.parent / "BENCHMARKS.md"
 STRATEGIES = ("margin", "coreset", "distance?aggregate=min", "distance?aggregate=max", "cluster")
 #: The pools' index: IVF cells with float16 vectors (768 MB at 1M rows; float32 took 1.5 GB).
@@ -89,14 +94,9 @@ def peak_rss_mb() -> float:
 
 
 def append_csv(path: Path, rows: list[dict]) -> None:
-    """Append ``rows`` to ``path`` (header written once)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    new = not path.is_file()
-    with path.open("a", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        if new:
-            writer.writeheader()
-        writer.writerows(rows)
+    """Append ``rows`` to ``path`` by column name (a row's own key order used to be written
+    under the file's older header, misplacing values once the row gained a column)."""
+    append_records(path, rows)
 
 
 # -- build -------------------------------------------------------------------------------------
@@ -604,7 +604,45 @@ def _time_file(path: Path) -> dict:
     return {"wall": wall, "cpu": cpu, "rss": rss}
 
 
-def report(path: Path = REPORT, cli_dir: Path = DEFAULT_DIR / "cli-out") -> str:
+def collect_cli(cli_dir: Path) -> list[dict]:
+    """The CLI table's rows from ``cli_dir`` (see ``cli`` in the module docstring), merged into
+    :data:`CLI_CSV` by run name."""
+    import pandas as pd
+
+    rows = []
+    for f in sorted(Path(cli_dir).glob("*.csv")):
+        d = pd.read_csv(f)
+        sel = d[d["pool_size"] > 0]
+        tf, lf = f.with_suffix(".time"), f.with_suffix(".load")
+        facts = _time_file(tf) if tf.is_file() else {"wall": math.nan, "cpu": math.nan, "rss": 0}
+        rows.append(
+            {
+                "run": f.stem,
+                "rounds": len(d) - 1,
+                "wall_s": round(facts["wall"]),
+                "cpu_s": round(facts["cpu"]),
+                "peak_rss_mib": round(facts["rss"]),
+                "fit_s": round(d["fit_s"].mean(), 2),
+                "pool_s": round(sel["pool_search_s"].mean(), 2),
+                "query_s": round(sel["query_s"].mean(), 2),
+                "eval_s": round(d["eval_s"].mean(), 2),
+                "index_build_s": round(d["pool_build_s"].sum()),
+                "candidates_first": int(sel["pool_size"].iloc[0]),
+                "candidates_last": int(sel["pool_size"].iloc[-1]),
+                "final_f1": round(d["f1_macro"].iloc[-1], 3),
+                "load": lf.read_text().strip() if lf.is_file() else "",
+            }
+        )
+    old = pd.read_csv(CLI_CSV, keep_default_na=False) if CLI_CSV.is_file() else pd.DataFrame()
+    table = pd.concat([old, pd.DataFrame(rows)]).drop_duplicates("run", keep="last")
+    CLI_CSV.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(CLI_CSV, index=False)
+    for row in rows:
+        print(json.dumps(row))
+    return rows
+
+
+def report(path: Path = REPORT) -> str:
     """The BENCHMARKS.md section (also returned) from the CSVs."""
     import pandas as pd
 
@@ -655,7 +693,7 @@ def report(path: Path = REPORT, cli_dir: Path = DEFAULT_DIR / "cli-out") -> str:
                 "",
                 "Rows without CPU seconds come from the previous session's run (index "
                 "`faiss:hnsw?M=32`, float32 candidates, `distance` = the mean, no large-pool "
-                "paths); the rows of this session's runs at 1M did not finish (notes below).",
+                "paths); they are kept where no newer row replaces them.",
             ]
     if PEERS_CSV.is_file() and TIME_CSV.is_file():
         p = pd.read_csv(PEERS_CSV).drop_duplicates(["n", "peer"], keep="last")
@@ -736,36 +774,36 @@ def report(path: Path = REPORT, cli_dir: Path = DEFAULT_DIR / "cli-out") -> str:
                 f"{'–' if ml.empty else f'{ml.mean():.0f}'} | {g['mean_pool_size'].mean():,.0f} | "
                 f"{g['query_plus_pool_s'].mean():.1f} |"
             )
-    cli_csvs = sorted(Path(cli_dir).glob("*.csv")) if cli_dir else []
-    if cli_csvs:
+    if CLI_CSV.is_file():
         lines += [
             "",
             "From the CLI on a 1,000,000-row dataset folder (`data.csv` + float16 `minilm.npy`, "
-            "all 65,704 real rows plus jittered copies; pool 800k after the 20 % test split), "
+            "all 65,704 real rows plus jittered copies; pool 788,503 after deduplication and the "
+            "20 % test split), "
             "`annal al run DIR --strategy S --pool P --rounds 10 --budget 500 --initial 4500 "
             f"--out S-P.csv`, P = `seals?k=100&index={INDEX}` or "
             f"`anchoral?anchors=10&k=50&size=10000&index={INDEX}`, under `nice -n 5` and "
             "`/usr/bin/time -v` (wall, user+system CPU, peak RSS of the whole command: load, "
-            "index, 11 fits and evaluations on 200k test rows). Per round: mean seconds.",
+            "index, 11 fits and evaluations on 197k test rows). Per round: mean seconds. "
+            "`-session3` rows: session 3's code, before the memory fixes; `coreset-*` and "
+            "`margin-seals-293cf39`: commit 293cf39 (all memory fixes but the CSV read's); "
+            "`margin-seals` and `margin-anchoral`: commit 4c4f8d0 (all of them). "
+            "`margin-seals` and `margin-seals-293cf39` built the index (into an empty cache "
+            "folder), `margin-anchoral` and `coreset-*` loaded it (`index build s` is then the "
+            "load). `load`: the 1-minute load average "
+            "over the run (mean, min–max, sampled every 20 s), 2.0 = both cores busy.",
             "",
             "| run | rounds | wall s | CPU s | peak RSS MiB | fit s | pool s | query s | eval s "
-            "| index build s | candidates (first → last) | final macro-F1 |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|",
+            "| index build s | candidates (first → last) | final macro-F1 | load |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|",
         ]
-        for f in cli_csvs:
-            d = pd.read_csv(f)
-            sel = d[d["pool_size"] > 0]
-            tf = f.with_suffix(".time")
-            facts = (
-                _time_file(tf) if tf.is_file() else {"wall": math.nan, "cpu": math.nan, "rss": 0}
-            )
+        for r in pd.read_csv(CLI_CSV, keep_default_na=False).to_dict("records"):
             lines.append(
-                f"| `{f.stem}` | {len(d) - 1} | {facts['wall']:.0f} | {facts['cpu']:.0f} | "
-                f"{facts['rss']:,.0f} | {d['fit_s'].mean():.2f} | "
-                f"{sel['pool_search_s'].mean():.2f} | {sel['query_s'].mean():.2f} | "
-                f"{d['eval_s'].mean():.2f} | {d['pool_build_s'].sum():.0f} | "
-                f"{sel['pool_size'].iloc[0]:,} → {sel['pool_size'].iloc[-1]:,} | "
-                f"{d['f1_macro'].iloc[-1]:.3f} |"
+                f"| `{r['run']}` | {r['rounds']} | {r['wall_s']} | {r['cpu_s']} | "
+                f"{r['peak_rss_mib']:,} | {r['fit_s']:.2f} | {r['pool_s']:.2f} | "
+                f"{r['query_s']:.2f} | {r['eval_s']:.2f} | {r['index_build_s']} | "
+                f"{r['candidates_first']:,} → {r['candidates_last']:,} | {r['final_f1']:.3f} | "
+                f"{r['load'] or '–'} |"
             )
     notes = RESULTS_DIR / "scale_pool_notes.md"
     if notes.is_file():
@@ -809,6 +847,8 @@ def main(argv: list[str] | None = None) -> int:
     ql.add_argument("--rounds", type=int, default=10)
     ql.add_argument("--seeds", type=int, default=1)
     ql.add_argument("--strategies", default="coreset;distance?aggregate=min;cluster")
+    cp = sub.add_parser("cli")
+    cp.add_argument("--dir", type=Path, default=DEFAULT_DIR / "cli-out")
     sub.add_parser("report")
     args = parser.parse_args(argv)
     if args.cmd == "build":
@@ -846,6 +886,8 @@ def main(argv: list[str] | None = None) -> int:
             args.pools.split(","),
             args.tasks.split(","),
         )
+    elif args.cmd == "cli":
+        collect_cli(args.dir)
     else:
         print(report())
     return 0

