@@ -153,17 +153,3 @@ def test_unknown_names_get_a_stable_distinct_colour():
     for c in colours:
         r, g, b = mcolors.to_rgb(c)
         assert max(r, g, b) - min(r, g, b) > 0.15
-
-
-def test_figures_drawn_in_worker_processes_are_the_same_bytes_as_here():
-    specs = {
-        f"labels_{i}.png": (
-            "label_distribution",
-            (f"d{i}", ["a", "b", "c"][: 2 + i % 2], [i + 1, 3, 2][: 2 + i % 2]),
-        )
-        for i in range(figures.PARALLEL_FIGURES)
-    }
-    here = figures.render_all(specs, jobs=1)
-    there = figures.render_all(specs, jobs=2)
-    assert list(there) == list(specs) and there == here
-    assert all(png.startswith(b"\x89PNG") for png in there.values())

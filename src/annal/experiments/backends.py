@@ -65,25 +65,6 @@ def _exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def worker_pool(jobs: int) -> Any:
-    """This process's pool of ``jobs`` loky worker processes, each on ``cores / jobs`` threads.
-
-    Reused across calls with the same ``jobs`` (warm workers skip the heavy imports: a grid's
-    cells, then its report's figures); idle workers exit after two minutes, and every worker
-    (even one mid-task, which loky alone would leave running) as soon as this process dies.
-    """
-    from joblib.externals.loky import get_reusable_executor
-
-    env = dict.fromkeys(_THREAD_ENV, str(threads_per_worker(jobs)))
-    return get_reusable_executor(
-        max_workers=jobs,
-        env=env,
-        timeout=120,
-        initializer=_exit_with_parent,
-        initargs=(os.getpid(),),
-    )
-
-
 class LocalBackend:
     """Cells in ``jobs`` loky processes on this machine.
 
@@ -109,12 +90,24 @@ class LocalBackend:
 
     def start(self) -> None:
         """Start the manager queue and the worker pool."""
+        from joblib.externals.loky import get_reusable_executor
+
         self._tmp = Path(tempfile.mkdtemp(prefix="annal-run-"))
         # fork: the manager only serves a queue; spawn would re-import the caller's __main__.
         self._manager = SyncManager(ctx=multiprocessing.get_context("fork"))
         self._manager.start(initializer=_exit_with_parent, initargs=(os.getpid(),))
         self._queue = self._manager.Queue()
-        self._executor = worker_pool(self.jobs)
+        env = dict.fromkeys(_THREAD_ENV, str(self.threads))
+        # Reused across runs of one process (warm workers skip the heavy imports); idle
+        # workers exit after `timeout` seconds, and every worker (even one mid-cell, which
+        # loky alone would leave running) as soon as the driver dies.
+        self._executor = get_reusable_executor(
+            max_workers=self.jobs,
+            env=env,
+            timeout=120,
+            initializer=_exit_with_parent,
+            initargs=(os.getpid(),),
+        )
 
     def put_data(self, name: str, arrays: dict[str, np.ndarray]) -> str:
         """Write a dataset's arrays once; the workers memory-map them by path."""

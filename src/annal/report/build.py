@@ -258,35 +258,28 @@ def _label(baseline_init: str):
 
 
 def _figures(doc, done, ds_info, datasets, base_init, order, inits) -> None:
-    # The per-dataset figures are drawn in worker processes when there are many (drawing is
-    # most of a report's time, on one core otherwise); the document keeps this order.
-    cols = ["dataset", "strategy", "init", "seed", "round", "n_labelled", "classes_covered"]
-    cols += list(figures.METRICS)
-    rounds = done[cols]
-    specs = {}
-    for d in datasets:
-        sub = rounds[rounds["dataset"] == d]
-        specs[f"curves_{d}.png"] = ("learning_curves", (sub, d, base_init, order))
-        if d in ds_info:
-            info = ds_info[d]
-            args = (d, info["classes"], info["class_counts"])
-            specs[f"labels_{d}.png"] = ("label_distribution", args)
-        n_classes = len(ds_info[d]["classes"]) if d in ds_info else None
-        specs[f"coverage_{d}.png"] = ("coverage", (sub, d, n_classes, order, inits))
-    pngs = figures.render_all(specs)
     doc.heading("Learning curves", level=3)
     for d in datasets:
-        caption = f"{d}: accuracy, macro F1, precision and recall per labelled count"
-        doc.figure(f"curves_{d}.png", pngs[f"curves_{d}.png"], caption)
+        doc.figure(
+            f"curves_{d}.png",
+            figures.png(figures.learning_curves(done, d, base_init, order)),
+            f"{d}: accuracy, macro F1, precision and recall per labelled count",
+        )
     doc.heading("Label distribution", level=3)
     for d in datasets:
         if d in ds_info:
-            doc.figure(f"labels_{d}.png", pngs[f"labels_{d}.png"], f"{d}: texts per class")
+            info = ds_info[d]
+            doc.figure(
+                f"labels_{d}.png",
+                figures.png(figures.label_distribution(d, info["classes"], info["class_counts"])),
+                f"{d}: texts per class",
+            )
     doc.heading("Class coverage", level=3)
     for d in datasets:
+        n_classes = len(ds_info[d]["classes"]) if d in ds_info else None
         doc.figure(
             f"coverage_{d}.png",
-            pngs[f"coverage_{d}.png"],
+            figures.png(figures.coverage(done, d, n_classes, order, inits)),
             f"{d}: classes in the labelled set per labelled count, per initialisation",
         )
     doc.heading("Time per round", level=3)

@@ -48,31 +48,6 @@ def png(fig: Figure, dpi: int = 110) -> bytes:
     return buf.getvalue()
 
 
-#: Fewest figures :func:`render_all` draws in worker processes (fewer: here, where starting
-#: the workers would cost more than it saves).
-PARALLEL_FIGURES = 8
-
-
-def render(kind: str, args: tuple) -> bytes:
-    """The PNG bytes of figure ``kind`` (a figure function of this module) of ``args``."""
-    return png(globals()[kind](*args))
-
-
-def render_all(specs: dict[str, tuple[str, tuple]], jobs: int | None = None) -> dict[str, bytes]:
-    """``name -> PNG bytes`` of every ``name -> (kind, args)`` (see :func:`render`), drawn in
-    ``jobs`` worker processes (default: one per core) when there are at least
-    :data:`PARALLEL_FIGURES` of them and more than one core, else here. A figure's bytes do
-    not depend on where it was drawn."""
-    from annal.experiments.backends import available_cores, worker_pool
-
-    jobs = available_cores() if jobs is None else jobs
-    if jobs < 2 or len(specs) < PARALLEL_FIGURES:
-        return {name: render(kind, args) for name, (kind, args) in specs.items()}
-    pool = worker_pool(jobs)
-    futures = {name: pool.submit(render, kind, args) for name, (kind, args) in specs.items()}
-    return {name: f.result() for name, f in futures.items()}
-
-
 def _padded(lo: float, hi: float, frac: float = 0.08, floor: float = 0.0, ceil: float = 1.0):
     span = hi - lo if hi > lo else max(abs(hi), 0.05) * 0.2
     return max(floor, lo - frac * span), min(ceil, hi + frac * span)
