@@ -108,17 +108,19 @@ def markdown(
     jobs: int,
     strategies: tuple[str, ...] = ("margin",),
     cpu: dict[str, float] | None = None,
+    seeds: int = 3,
 ) -> str:
-    """The BENCHMARKS.md section."""
+    """The BENCHMARKS.md section (``seeds`` per dataset, as the grid ran)."""
     overall = summary[summary["dataset"] == "all"].iloc[0]
     m, ci = overall["sgd - sgd-sklearn"], overall["95% CI ±"]
     within = abs(m) + ci <= 0.005
     lines = [
-        f"Measured by `benchmarks/sgd_fidelity.py --grid --strategies {' '.join(strategies)}`: "
+        f"Measured by `benchmarks/sgd_fidelity.py --grid --seeds {seeds} --strategies "
+        f"{' '.join(strategies)}`: "
         "whole active-learning runs, the paper protocol (pool fractions of the `paper` preset: "
         f"1.25% initial, 20 rounds of 2.5%) with {' and '.join(strategies)} sampling on the 7 "
-        "shared datasets x 3 seeds, MiniLM (the folders' `minilm.npy`), once per classifier, "
-        f"`annal experiment run --jobs {jobs}` ({load}). Final macro-F1, paired by (dataset, "
+        f"shared datasets x {seeds} seeds, MiniLM (the folders' `minilm.npy`), once per "
+        f"classifier, `annal experiment run --jobs {jobs}` ({load}). Final macro-F1, paired by (dataset, "
         "strategy, seed): same split and initial set; each classifier chose its own batches.",
         "",
         *paired_table(summary),
@@ -239,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.read:  # the stores of a grid still running (or stopped): finished runs only
         finals = {name: final_f1(args.out / name) for name in CLASSIFIERS}
         _, table = compare(finals["sgd"], finals["sgd-sklearn"])
-        body = markdown(table, {}, f"{before} when read", args.jobs, strategies)
+        body = markdown(table, {}, f"{before} when read", args.jobs, strategies, seeds=args.seeds)
         print(body)
         write_section("sgd-fidelity", "Vectorised sgd vs scikit-learn's: final macro-F1", body)
         return 0
@@ -258,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name}: {summary.total} cells, {summary.wall_s:.1f} s", flush=True)
     load = f"{before} before, {load_average()} after"
     _, table = compare(finals["sgd"], finals["sgd-sklearn"])
-    body = markdown(table, walls, load, args.jobs, strategies, cpu)
+    body = markdown(table, walls, load, args.jobs, strategies, cpu, seeds=args.seeds)
     print(body)
     write_section("sgd-fidelity", "Vectorised sgd vs scikit-learn's: final macro-F1", body)
     return 0
